@@ -1,0 +1,55 @@
+"""View models for the cards, built from the domain.
+
+Card builders stay pure and dumb; the domain stays free of presentation. This is where the
+two meet for read-only answers that need no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from cards.clock import ClockView
+from cards.help import CommandHelp, HelpView
+from safeguarding.calendar import CountingConvention, WorkingDayCalendar
+from safeguarding.clocks import ClockRule, ClockTrigger, deadlines_for
+
+COMMANDS: tuple[CommandHelp, ...] = (
+    CommandHelp("help", "Show this list of what you can do."),
+    CommandHelp(
+        "clock <date>",
+        "Every statutory deadline from the date the partners became aware, e.g. "
+        "clock 23/12/2026 or clock 2026-12-23.",
+    ),
+)
+
+
+def help_view(*, user_name: str, partnership: str, roles: Sequence[str], today: date) -> HelpView:
+    return HelpView(
+        user_name=user_name or "there",
+        partnership=partnership,
+        roles=tuple(roles),
+        commands=COMMANDS,
+        today=today,
+    )
+
+
+def clock_view(
+    *,
+    aware_on: date,
+    today: date,
+    calendar: WorkingDayCalendar,
+    table: Sequence[ClockRule],
+    convention: CountingConvention,
+) -> ClockView:
+    deadlines = deadlines_for(
+        ClockTrigger.AWARENESS, aware_on, calendar, convention=convention, table=table
+    )
+    return ClockView(
+        aware_on=aware_on,
+        today=today,
+        deadlines=deadlines,
+        days_left=[d.working_days_left(today, calendar) for d in deadlines],
+        later=[rule for rule in table if rule.trigger is not ClockTrigger.AWARENESS],
+        region=calendar.region_label,
+    )

@@ -1,0 +1,119 @@
+"""Who may do what: the one place every dialog step and card action asks.
+
+The table is by role. Checks that depend on a particular case (is this person one of the
+voters, a party to this dispute, the lead of an agency that was asked?) belong to the
+aggregate that knows the case, and are made *as well as* this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from safeguarding.errors import DomainError
+from safeguarding.roles import DEFAULT_ROLE_NAMES, Person, Role
+
+
+class Forbidden(DomainError):
+    """The person's role does not allow the action; nothing was changed."""
+
+
+class Action(StrEnum):
+    USE_ASSISTANT = "use_assistant"  # help, clock: general guidance, no case data
+    NOTIFY = "notify"
+    VIEW_CASE = "view_case"  # reference, stage, clocks: no identifiers or narrative
+    VIEW_CASE_DETAILS = "view_case_details"  # identifiers and narrative, personal chat only
+    LIST_ALL_CASES = "list_all_cases"
+    RECORD_PANEL_NOTIFICATION = "record_panel_notification"
+    CLOSE_CRITERIA_NOT_MET = "close_criteria_not_met"
+    START_RAPID_REVIEW = "start_rapid_review"
+    SUBMIT_AGENCY_REPORT = "submit_agency_report"
+    VOTE = "vote"
+    DECIDE_RECOMMENDATION = "decide_recommendation"
+    RECORD_PANEL_EXCHANGE = "record_panel_exchange"
+    RAISE_DISPUTE = "raise_dispute"
+    MEDIATE_DISPUTE = "mediate_dispute"
+    MANAGE_ACTION_PLAN = "manage_action_plan"
+    ACKNOWLEDGE_REMINDER = "acknowledge_reminder"
+    EXPORT_EVIDENCE = "export_evidence"
+    REGISTER_CHANNEL = "register_channel"
+    MANAGE_DIRECTORY = "manage_directory"
+    VERIFY_TRAIL = "verify_trail"
+    RUN_RETENTION = "run_retention"
+
+
+_EVERYONE: Final = frozenset(Role)
+_HUB: Final = frozenset({Role.HUB_OFFICER})
+_CSPRG: Final = frozenset({Role.CSPRG_MEMBER, Role.CSPRG_DEPUTY})
+_PARTNERS: Final = frozenset({Role.PARTNER})
+_CASE_READERS: Final = _HUB | _CSPRG | _PARTNERS | {Role.AGENCY_LEAD, Role.SCRUTINY_OFFICER}
+
+# Reading down a column of this table answers "what can a Hub officer do?"; it is also the
+# matrix the authorisation tests walk, action by action and role by role.
+POLICY: Final[Mapping[Action, frozenset[Role]]] = {
+    Action.USE_ASSISTANT: _EVERYONE,
+    # Any professional may notify; notification must never wait for the right person.
+    Action.NOTIFY: _EVERYONE,
+    Action.VIEW_CASE: _CASE_READERS | {Role.SPLIG_MEMBER, Role.ADMIN},
+    Action.VIEW_CASE_DETAILS: _HUB | _CSPRG | _PARTNERS,
+    Action.LIST_ALL_CASES: _HUB | _CSPRG | _PARTNERS | {Role.ADMIN},
+    Action.RECORD_PANEL_NOTIFICATION: _HUB,
+    Action.CLOSE_CRITERIA_NOT_MET: _HUB,
+    Action.START_RAPID_REVIEW: _HUB,
+    Action.SUBMIT_AGENCY_REPORT: frozenset({Role.AGENCY_LEAD}),
+    Action.VOTE: _CSPRG,
+    Action.DECIDE_RECOMMENDATION: _PARTNERS,
+    Action.RECORD_PANEL_EXCHANGE: _HUB,
+    Action.RAISE_DISPUTE: _PARTNERS | _CSPRG | _HUB | {Role.AGENCY_LEAD},
+    Action.MEDIATE_DISPUTE: frozenset({Role.SCRUTINY_OFFICER}),
+    Action.MANAGE_ACTION_PLAN: _HUB | _CSPRG | {Role.SPLIG_MEMBER},
+    Action.ACKNOWLEDGE_REMINDER: _CASE_READERS | {Role.SPLIG_MEMBER},
+    Action.EXPORT_EVIDENCE: _HUB | {Role.ADMIN},
+    Action.REGISTER_CHANNEL: frozenset({Role.ADMIN}),
+    Action.MANAGE_DIRECTORY: frozenset({Role.ADMIN}),
+    Action.VERIFY_TRAIL: frozenset({Role.ADMIN}),
+    Action.RUN_RETENTION: frozenset({Role.ADMIN}),
+}
+
+_DESCRIPTIONS: Final[Mapping[Action, str]] = {
+    Action.NOTIFY: "start a notification",
+    Action.VIEW_CASE: "see this case",
+    Action.VIEW_CASE_DETAILS: "see the details of a case",
+    Action.LIST_ALL_CASES: "see every case",
+    Action.RECORD_PANEL_NOTIFICATION: "record the Panel notification",
+    Action.CLOSE_CRITERIA_NOT_MET: "close a case as not meeting the criteria",
+    Action.START_RAPID_REVIEW: "start a rapid review",
+    Action.SUBMIT_AGENCY_REPORT: "submit an agency report",
+    Action.VOTE: "vote in the CSPR Group",
+    Action.DECIDE_RECOMMENDATION: "confirm or challenge the CSPR Group's recommendation",
+    Action.RECORD_PANEL_EXCHANGE: "record what was sent to or received from the Panel",
+    Action.RAISE_DISPUTE: "raise a difference of opinion",
+    Action.MEDIATE_DISPUTE: "mediate a difference of opinion",
+    Action.MANAGE_ACTION_PLAN: "manage the action plan",
+    Action.ACKNOWLEDGE_REMINDER: "acknowledge reminders",
+    Action.EXPORT_EVIDENCE: "export the evidence bundle",
+    Action.REGISTER_CHANNEL: "register channels",
+    Action.MANAGE_DIRECTORY: "change people's roles",
+    Action.VERIFY_TRAIL: "verify the evidence trail",
+    Action.RUN_RETENTION: "run the retention policy",
+}
+
+
+def allowed_roles(action: Action) -> frozenset[Role]:
+    return POLICY[action]
+
+
+def can(person: Person, action: Action) -> bool:
+    return not person.roles.isdisjoint(POLICY[action])
+
+
+def require(
+    person: Person, action: Action, role_names: Mapping[Role, str] = DEFAULT_ROLE_NAMES
+) -> None:
+    """Refuse, in words the person understands, naming who *can* do it."""
+    if can(person, action):
+        return
+    who = ", ".join(sorted(role_names[role] for role in POLICY[action]))
+    what = _DESCRIPTIONS.get(action, action.value.replace("_", " "))
+    raise Forbidden(f"Sorry, you can't {what}: that is for {who}. Nothing was changed.")

@@ -1,0 +1,209 @@
+"""botbuilder ``Storage`` on our own database, so dialogs survive restarts and scale-out.
+
+``ConversationState`` keeps each conversation's dialog stack (``DialogState`` holding
+``DialogInstance`` objects, whose ``state`` dicts hold prompt options, waterfall step values
+and so on) in a ``Storage``. botbuilder's ``MemoryStorage`` loses all of it on a restart,
+cannot be shared by two workers, and only half-enforces e-tags (teams-platform.md, known
+defect 8). This one keeps the items in the ``bot_state`` table with e-tag checks done by the
+database itself.
+
+Semantics, matching botbuilder's own stores (``MemoryStorage``, and the Azure Blob and Cosmos
+storages in botbuilder-azure):
+
+* ``read`` returns only the keys that exist, each item carrying its current e-tag
+  (``item["e_tag"]`` for dicts - what ``BotState`` stores - or ``item.e_tag`` for objects).
+* ``write`` with no e-tag or ``"*"`` overwrites unconditionally. With an e-tag, the write only
+  succeeds if the stored item still has that e-tag; otherwise it raises
+  :class:`StateConflict` and changes nothing. A conditional write whose key has been deleted
+  meanwhile fails the same way: the version it was based on no longer exists.
+* Every successful write gets a new e-tag, which is also put on the written item so that a
+  second save in the same turn is still checked against the right version.
+* ``delete`` removes the keys, ignoring ones that do not exist.
+
+Values are serialised with ``jsonpickle``, exactly as botbuilder's Blob and Cosmos storages
+do, because the dialog stack is made of plain Python objects (``DialogState``,
+``DialogInstance``, ``PromptOptions`` with an ``Activity``) that must come back as the same
+classes. Decoding jsonpickle instantiates the classes named in the data, which would be unsafe
+for data from an untrusted source. It is acceptable here because only this service writes the
+``bot_state`` table, and what users send cannot smuggle a class name in: their text is only
+ever a JSON string value, and jsonpickle drops reserved ``py/...`` keys from plain dicts when
+encoding, so even a card payload stored verbatim in a dialog's state decodes as plain data.
+Anyone who can write to the table directly can run code in the bot, so database write access
+must be treated like deploy access.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonpickle
+from botbuilder.core import Storage, StoreItem
+from jsonpickle.unpickler import Unpickler
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from safeguarding.errors import ConcurrencyConflict
+from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
+
+_HASH_MARK = "#sha256:"
+
+
+class StateConflict(ConcurrencyConflict):
+    """Another turn of the same conversation saved its state first.
+
+    A ``ConcurrencyConflict``, so the bot's error handler can tell the user in plain English;
+    ``str()`` carries the technical detail for the log.
+    """
+
+    def __init__(self, key: str, expected_etag: str) -> None:
+        super().__init__(
+            "Two messages in this conversation arrived at the same moment and only one could "
+            "be kept; please send your last message again."
+        )
+        self.key = key
+        self.expected_etag = expected_etag
+
+    def __str__(self) -> str:
+        return (
+            f"bot state {self.key!r} was changed or deleted since it was read "
+            f"(expected e-tag {self.expected_etag!r}); the write was refused"
+        )
+
+
+def storage_key(key: str) -> str:
+    """The key as stored: unchanged, or - if longer than the column - shortened with a hash.
+
+    Conversation ids in Teams can be long, and botbuilder keys add channel and user ids.
+    The readable start is kept for debugging; the SHA-256 of the whole key keeps it unique and
+    the same on every worker and after every restart.
+    """
+    if len(key) <= BOT_STATE_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    keep = BOT_STATE_KEY_LENGTH - len(_HASH_MARK) - len(digest)
+    return f"{key[:keep]}{_HASH_MARK}{digest}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlStorage(Storage):
+    """botbuilder state in the ``bot_state`` table; see the module docstring for semantics."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+
+    async def read(self, keys: Iterable[str]) -> dict[str, object]:
+        wanted = {storage_key(key): key for key in keys}
+        if not wanted:
+            return {}
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(BotStateRow.key, BotStateRow.etag, BotStateRow.data).where(
+                        BotStateRow.key.in_(list(wanted))
+                    )
+                )
+            ).all()
+        return {wanted[row.key]: _decode(row.data, row.etag) for row in rows}
+
+    async def write(self, changes: Mapping[str, object]) -> None:
+        """Write all changes in one transaction: if any e-tag is stale, none is written."""
+        if changes is None:
+            raise ValueError("SqlStorage.write(): changes are required")
+        if not changes:
+            return
+        now = self._clock()
+        written: list[tuple[object, str]] = []
+        async with self._sessions() as session, session.begin():
+            for key, item in changes.items():
+                expected = _etag_of(item)
+                if expected == "":
+                    raise ValueError(f"SqlStorage.write(): item {key!r} has an empty e-tag")
+                new_etag = uuid.uuid4().hex
+                values = {"etag": new_etag, "data": _encode(item), "updated_at": now}
+                stored_key = storage_key(key)
+                if expected is None or expected == "*":
+                    await session.execute(_upsert(session, stored_key, values))
+                else:
+                    matched = (
+                        await session.execute(
+                            update(BotStateRow)
+                            .where(BotStateRow.key == stored_key, BotStateRow.etag == expected)
+                            .values(**values)
+                            .returning(BotStateRow.key)
+                        )
+                    ).scalar_one_or_none()
+                    if matched is None:
+                        raise StateConflict(key, expected)
+                written.append((item, new_etag))
+        for item, new_etag in written:
+            _set_etag(item, new_etag)
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        stored = [storage_key(key) for key in keys]
+        if not stored:
+            return
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(stored)))
+
+
+def _upsert(session: AsyncSession, key: str, values: dict[str, Any]) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert(BotStateRow)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(BotStateRow)
+    else:  # pragma: no cover - only the two supported databases are configured
+        raise RuntimeError(f"bot state is not implemented for {dialect}")
+    return insert.values(key=key, **values).on_conflict_do_update(
+        index_elements=[BotStateRow.key], set_=values
+    )
+
+
+def _etag_of(item: object) -> str | None:
+    etag = item.get("e_tag") if isinstance(item, dict) else getattr(item, "e_tag", None)
+    return None if etag is None else str(etag)
+
+
+def _set_etag(item: object, etag: str) -> None:
+    if isinstance(item, dict):
+        item["e_tag"] = etag
+    elif isinstance(item, StoreItem) or hasattr(item, "e_tag"):
+        item.e_tag = etag
+
+
+def _encode(item: object) -> str:
+    """jsonpickle the item without its e-tag (the row's ``etag`` column is the truth)."""
+    body: object = item
+    if isinstance(item, dict):
+        body = {k: v for k, v in item.items() if k != "e_tag"}
+    elif "e_tag" in getattr(item, "__dict__", {}):
+        body = copy.copy(item)
+        del body.__dict__["e_tag"]
+    return str(jsonpickle.encode(body))
+
+
+def _decode(data: str, etag: str) -> object:
+    """The stored item, restored to its classes, carrying the row's current e-tag."""
+    document = json.loads(data)
+    if isinstance(document, dict):
+        # Same approach as botbuilder's BlobStorage: the e-tag joins the document before
+        # restoring, so dicts get item["e_tag"] and objects get item.e_tag.
+        document["e_tag"] = etag
+    return Unpickler().restore(document)

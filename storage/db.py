@@ -1,0 +1,127 @@
+"""The database connection: one engine per process, built by the composition root.
+
+The same code runs on SQLite (local use, a file under ``var/``) and PostgreSQL (production,
+any number of bot workers). Nothing here is created at import time: the engine's lifetime
+belongs to the application that builds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/cspr.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# How long an SQLite writer waits for another to finish before giving up. SQLite has a single
+# writer; a unit of work is one user action, so a few seconds is far more than any should take.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A health probe that hangs is worse than one that says "no": load balancers give up first.
+PING_TIMEOUT_SECONDS = 5.0
+
+
+def database_url_from_env() -> str:
+    """``DATABASE_URL`` if set, else the local SQLite file (the same default as the settings)."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """An async engine for ``url``; ``options`` go to SQLAlchemy (migrations pass NullPool).
+
+    ``pool_pre_ping`` replaces connections PostgreSQL dropped while idle (a failover, an
+    idle timeout), so the first request after a quiet night does not fail.
+    """
+    parsed = make_url(url)
+    engine = create_async_engine(parsed, pool_pre_ping=True, **options)
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_folder(parsed)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Per-connection SQLite settings, which SQLite does not remember between connections.
+
+    Foreign keys are off by default in SQLite. WAL lets the web handlers read while the
+    reminder sender writes. The busy timeout makes a second writer wait its turn instead of
+    failing at once with "database is locked".
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _ensure_sqlite_folder(url: URL) -> None:
+    """SQLite creates the file but not its folder: make ``var/`` on a fresh checkout."""
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work.
+
+    ``expire_on_commit=False``: after a commit the objects a handler holds stay readable
+    without another round trip (an expired attribute would trigger lazy I/O, which async
+    sessions cannot do implicitly).
+    """
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """Whether the database answers ``SELECT 1`` in time, for ``/healthz``.
+
+    Never raises: a health check that throws reports a crashed process, not a missing
+    database.
+    """
+    try:
+        async with asyncio.timeout(PING_TIMEOUT_SECONDS), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError):
+        return False
+    return True
+
+
+def alembic_config(url: str | URL) -> Config:
+    """The alembic configuration in ``storage/migrations``, pointed at ``url``.
+
+    The URL travels in ``attributes`` rather than the ini's ``sqlalchemy.url`` so that a
+    password containing ``%`` is not mangled by configparser interpolation.
+    """
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.attributes["database_url"] = make_url(url).render_as_string(hide_password=False)
+    # The application owns logging; alembic's fileConfig would replace its handlers.
+    config.attributes["configure_logging"] = False
+    return config
+
+
+async def migrate(url: str | URL) -> None:
+    """Bring the database at ``url`` up to the latest migration (creating it for SQLite).
+
+    Alembic's commands are synchronous and ``env.py`` runs its own event loop, so the upgrade
+    runs in a worker thread: this works from inside the application's running loop (at
+    start-up) as well as from the command line.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_folder(parsed)
+    await asyncio.to_thread(command.upgrade, alembic_config(parsed), "head")

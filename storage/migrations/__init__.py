@@ -1,0 +1,1 @@
+"""Alembic migrations for the assistant's database (a package so that it ships with storage)."""

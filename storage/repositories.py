@@ -1,0 +1,241 @@
+"""Repositories: load and store whole aggregates, so services never see a row or a query.
+
+A repository works inside the caller's session and never commits; the unit of work commits
+once per user action (style.md, rule 6). Writes are guarded in the database itself - a
+version check in the UPDATE, an atomic upsert for reference numbers - because any number of
+bot workers may act on the same case at the same instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguarding.case import Actor, Case, CaseEvent, Stage
+from safeguarding.errors import ConcurrencyConflict, NotFound
+from safeguarding.reference import CaseReference, validate_prefix
+from storage.models import CaseEventRow, CaseRow, ReferenceCounterRow
+
+
+class CaseRepository:
+    """Cases and their evidence trail, in the session of one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, case: Case) -> None:
+        """Store a new case (from ``Case.open``) and its events; the case is then at version 1."""
+        if case.version != 0:
+            raise ValueError(f"case {case.reference} is already stored; use save()")
+        values = {**_identity_values(case), **_changeable_values(case)}
+        try:
+            case_id = (
+                await self._session.execute(
+                    insert(CaseRow).values(version=1, **values).returning(CaseRow.id)
+                )
+            ).scalar_one()
+        except IntegrityError as exc:
+            # Only the unique reference can clash. The transaction is unusable afterwards
+            # (PostgreSQL aborts it), which is right: the unit of work rolls the action back.
+            raise ConcurrencyConflict(
+                f"Case {case.reference} already exists, so it was not created again."
+            ) from exc
+        await self._append_events(case_id, case.pending_events)
+        case.mark_saved(version=1)
+
+    async def save(self, case: Case) -> None:
+        """Store a loaded case's changes, if nobody else stored theirs since it was loaded.
+
+        The version check is part of the UPDATE, so it is atomic on both databases: of two
+        units of work that loaded the same version, exactly one matches a row. Pending events
+        are inserted; existing events are never touched.
+        """
+        if case.version == 0:
+            raise ValueError(f"case {case.reference} has never been stored; use add()")
+        pending = case.pending_events
+        if not pending:
+            return  # every change records an event, so no events means nothing to store
+        new_version = case.version + 1
+        case_id = (
+            await self._session.execute(
+                update(CaseRow)
+                .where(CaseRow.reference == str(case.reference), CaseRow.version == case.version)
+                .values(version=new_version, **_changeable_values(case))
+                .returning(CaseRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
+        if case_id is None:
+            if await self.find(case.reference) is None:
+                raise NotFound(_not_found(case.reference))
+            raise ConcurrencyConflict(
+                f"Someone else updated case {case.reference} at the same time; please try again."
+            )
+        await self._append_events(case_id, pending)
+        case.mark_saved(version=new_version)
+
+    async def get(self, reference: CaseReference) -> Case:
+        """The case, or ``NotFound`` with a message that can be shown as it is."""
+        case = await self.find(reference)
+        if case is None:
+            raise NotFound(_not_found(reference))
+        return case
+
+    async def find(self, reference: CaseReference) -> Case | None:
+        row = (
+            await self._session.execute(
+                select(CaseRow)
+                .where(CaseRow.reference == str(reference))
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        events = await self._events_of([row.id])
+        return _to_case(row, events.get(row.id, []))
+
+    async def list_open(self, *, limit: int = 50) -> list[Case]:
+        """Open cases, most recently opened first (the Hub's working list)."""
+        rows = (
+            (
+                await self._session.execute(
+                    select(CaseRow)
+                    .where(CaseRow.stage != Stage.CLOSED.value)
+                    .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+                    .limit(limit)
+                    .execution_options(populate_existing=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        events = await self._events_of([row.id for row in rows])
+        return [_to_case(row, events.get(row.id, [])) for row in rows]
+
+    async def next_reference(self, prefix: str, year: int) -> CaseReference:
+        """The next unused reference for ``prefix`` and ``year``, allocated atomically.
+
+        One upsert statement both creates the year's counter and advances it, so two workers
+        allocating at the same instant can never get the same number: PostgreSQL serialises
+        them on the counter row, SQLite on its single writer. The allocation belongs to the
+        caller's transaction, so a rolled-back case creation leaves no gap.
+        """
+        validate_prefix(prefix)
+        CaseReference(prefix=prefix, year=year, number=1)  # validates the year
+        dialect = self._session.get_bind().dialect.name
+        upsert: Any
+        if dialect == "postgresql":
+            upsert = postgresql.insert(ReferenceCounterRow)
+        elif dialect == "sqlite":
+            upsert = sqlite.insert(ReferenceCounterRow)
+        else:  # pragma: no cover - only the two supported databases are configured
+            raise RuntimeError(f"reference allocation is not implemented for {dialect}")
+        statement = (
+            upsert.values(prefix=prefix, year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=[ReferenceCounterRow.prefix, ReferenceCounterRow.year],
+                set_={"last_number": ReferenceCounterRow.last_number + 1},
+            )
+            .returning(ReferenceCounterRow.last_number)
+        )
+        number = (await self._session.execute(statement)).scalar_one()
+        return CaseReference(prefix=prefix, year=year, number=number)
+
+    async def _append_events(self, case_id: int, events: Sequence[CaseEvent]) -> None:
+        if not events:
+            return
+        await self._session.execute(
+            insert(CaseEventRow),
+            [
+                {
+                    "case_id": case_id,
+                    "seq": event.seq,
+                    "at": event.at,
+                    "actor_id": event.actor.id,
+                    "actor_name": event.actor.name,
+                    "kind": event.kind,
+                    "what": event.what,
+                    "why": event.why,
+                    "data": dict(event.data),
+                }
+                for event in events
+            ],
+        )
+
+    async def _events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
+        ids = list(case_ids)
+        if not ids:
+            return {}
+        rows = (
+            (
+                await self._session.execute(
+                    select(CaseEventRow)
+                    .where(CaseEventRow.case_id.in_(ids))
+                    .order_by(CaseEventRow.case_id, CaseEventRow.seq)
+                    .execution_options(populate_existing=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        events: dict[int, list[CaseEvent]] = {}
+        for row in rows:
+            events.setdefault(row.case_id, []).append(
+                CaseEvent(
+                    seq=row.seq,
+                    at=row.at,
+                    actor=Actor(id=row.actor_id, name=row.actor_name),
+                    kind=row.kind,
+                    what=row.what,
+                    why=row.why,
+                    data=row.data,
+                )
+            )
+        return events
+
+
+def _identity_values(case: Case) -> dict[str, Any]:
+    """Columns fixed when the case is opened."""
+    return {
+        "reference": str(case.reference),
+        "prefix": case.reference.prefix,
+        "year": case.reference.year,
+        "number": case.reference.number,
+        "aware_on": case.aware_on,
+        "incident_on": case.incident_on,
+        "opened_at": case.opened_at,
+    }
+
+
+def _changeable_values(case: Case) -> dict[str, Any]:
+    """Columns the domain can change after opening (``version`` is the repository's)."""
+    return {
+        "stage": case.stage.value,
+        "closed_at": case.closed_at,
+        "facts": case.facts,
+        # The time of the latest change, taken from the evidence trail rather than a clock.
+        "updated_at": case.events[-1].at if case.events else case.opened_at,
+    }
+
+
+def _to_case(row: CaseRow, events: list[CaseEvent]) -> Case:
+    return Case(
+        reference=CaseReference(prefix=row.prefix, year=row.year, number=row.number),
+        stage=Stage(row.stage),
+        version=row.version,
+        aware_on=row.aware_on,
+        incident_on=row.incident_on,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        facts=row.facts,
+        events=events,
+    )
+
+
+def _not_found(reference: CaseReference) -> str:
+    return f"I can't find case {reference}. Check the reference and try again."

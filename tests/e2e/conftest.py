@@ -1,0 +1,80 @@
+"""End-to-end fixtures: the real aiohttp app with the real CloudAdapter, on a migrated
+database of each backend, answering to the fake Bot Connector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot_app.bootstrap import build_app
+from bot_app.settings import Settings
+from storage.db import migrate
+from tests.harness.activities import Teams
+from tests.harness.fake_connector import FakeConnector
+
+# Thursday 26 November 2026, 10:00 in London: "today" for every end-to-end test.
+FIXED_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    text: str
+
+
+@dataclass
+class BotUnderTest:
+    """The running bot as Teams sees it: POST activities, read what it sent back."""
+
+    client: TestClient
+    connector: FakeConnector
+    teams: Teams
+    settings: Settings
+
+    async def send(self, activity: dict[str, Any]) -> Reply:
+        response = await self.client.post("/api/messages", json=activity)
+        text = await response.text()
+        body = await response.json() if response.content_type == "application/json" else None
+        return Reply(status=response.status, body=body, text=text)
+
+    async def post_raw(self, data: bytes, content_type: str = "application/json") -> Reply:
+        response = await self.client.post(
+            "/api/messages", data=data, headers={"Content-Type": content_type}
+        )
+        text = await response.text()
+        body = await response.json() if response.content_type == "application/json" else None
+        return Reply(status=response.status, body=body, text=text)
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_bot(
+    database_url: str,
+    aiohttp_client: Callable[..., Any],
+    connector: FakeConnector,
+    teams: Teams,
+) -> Callable[..., Any]:
+    """Start the bot with optional setting overrides (call it once per test)."""
+
+    async def start(**overrides: Any) -> BotUnderTest:
+        settings = settings_for(database_url, **overrides)
+        await migrate(settings.database_url)
+        client = await aiohttp_client(build_app(settings, now=lambda: FIXED_NOW))
+        return BotUnderTest(client=client, connector=connector, teams=teams, settings=settings)
+
+    return start
+
+
+@pytest.fixture
+async def bot(make_bot: Callable[..., Any]) -> BotUnderTest:
+    started: BotUnderTest = await make_bot()
+    return started

@@ -1,0 +1,108 @@
+"""The HTTP edge: bad bodies, unhandled activity types, health, and unexpected failures."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import create_engine
+from tests.e2e.conftest import BotUnderTest
+from tests.harness.activities import make_user
+
+SAM = make_user("Sam Patel")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"[1, 2, 3]", b'"a string"', b"{}", b'{"type": 7}', b"\xff\xfe\x00"],
+)
+async def test_a_body_that_is_not_an_activity_gets_400_without_a_stack_trace(
+    bot: BotUnderTest, raw: bytes
+) -> None:
+    reply = await bot.post_raw(raw)
+
+    assert reply.status == 400
+    assert "Traceback" not in reply.text
+    assert bot.connector.requests == []
+
+
+async def test_a_non_json_content_type_gets_415(bot: BotUnderTest) -> None:
+    reply = await bot.post_raw(b"type=message", content_type="application/x-www-form-urlencoded")
+
+    assert reply.status == 415
+
+
+async def test_an_activity_type_the_bot_does_not_handle_is_accepted_and_ignored(
+    bot: BotUnderTest,
+) -> None:
+    activity = bot.teams.personal_message(SAM, "hi")
+    activity["type"] = "messageReaction"
+    activity["reactionsAdded"] = [{"type": "like"}]
+
+    reply = await bot.send(activity)
+
+    assert reply.status == 200
+    assert bot.connector.requests == []
+
+
+async def test_an_activity_naming_a_foreign_service_url_is_refused(bot: BotUnderTest) -> None:
+    activity = bot.teams.personal_message(SAM, "help")
+    activity["serviceUrl"] = "http://169.254.169.254/latest/"
+
+    reply = await bot.send(activity)
+
+    assert reply.status == 400
+    assert bot.connector.requests == []
+
+
+async def test_healthz_reports_a_reachable_database(bot: BotUnderTest) -> None:
+    response = await bot.client.get("/healthz")
+
+    assert response.status == 200
+    assert (await response.json())["database"] == "reachable"
+
+
+async def test_healthz_reports_an_unreachable_database(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot: BotUnderTest = await make_bot()
+    await bot.client.app["components"].engine.dispose() if False else None
+    broken = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    from bot_app.components import COMPONENTS
+
+    components = bot.client.app[COMPONENTS]
+    object.__setattr__(components, "engine", broken)
+
+    response = await bot.client.get("/healthz")
+
+    assert response.status == 503
+    assert (await response.json())["database"] == "unreachable"
+    await broken.dispose()
+
+
+async def test_an_unexpected_failure_apologises_with_a_reference_that_is_in_the_log(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.send(bot.teams.personal_message(SAM, "help"))
+    # Corrupt this conversation's stored state, as a bad deploy or a manual edit might.
+    engine = create_engine(bot.settings.database_url)
+    async with engine.begin() as conn:
+        corrupted = await conn.execute(
+            text("UPDATE bot_state SET data = 'not a pickle {' WHERE key LIKE '%/conversations/%'")
+        )
+        assert corrupted.rowcount == 1
+    await engine.dispose()
+
+    with caplog.at_level(logging.ERROR):
+        reply = await bot.send(bot.teams.personal_message(SAM, "help"))
+
+    assert reply.status == 200
+    apology = bot.connector.texts()[-1]
+    assert "something went wrong" in apology
+    reference = apology.split("reference **")[1].split("**")[0]
+    assert any(reference in record.getMessage() for record in caplog.records)
+    assert "Traceback" not in apology
+
+    # The broken state was cleared: the next message is answered normally.
+    await bot.send(bot.teams.personal_message(SAM, "help"))
+    assert "What I can do for you" in str(bot.connector.last_card())
