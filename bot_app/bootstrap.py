@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
+from botbuilder.dialogs import DialogSet
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -15,7 +16,10 @@ from botbuilder.integration.aiohttp import (
 
 from bot_app.bot import BotDeps, SafeguardingBot
 from bot_app.components import COMPONENTS, Components
+from bot_app.features.basics import Basics
 from bot_app.http import add_routes
+from bot_app.identity import DefaultRolesDirectory
+from bot_app.routing import Router
 from bot_app.settings import Settings
 from bot_app.turn_errors import make_on_turn_error
 from storage.bot_state import SqlStorage
@@ -40,18 +44,35 @@ def build_adapter(settings: Settings) -> CloudAdapter:
 def build_app(settings: Settings, *, now: Callable[[], datetime] = _utc_now) -> web.Application:
     """The aiohttp application. The database must already be migrated."""
     engine = create_engine(settings.database_url)
-    storage = SqlStorage(session_factory(engine))
+    sessions = session_factory(engine)
+    storage = SqlStorage(sessions)
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
+    dialogs = DialogSet(conversation_state.create_property("DialogState"))
+    calendar = settings.calendar()
+    clocks = settings.clocks()
+
+    router = Router()
+    basics = Basics(
+        router=router,
+        partnership=settings.partnership_name,
+        calendar=calendar,
+        clocks=clocks,
+        convention=settings.counting_convention,
+    )
+    basics.register(router)
+
     adapter = build_adapter(settings)
     adapter.on_turn_error = make_on_turn_error(conversation_state, storage)
     bot = SafeguardingBot(
         BotDeps(
-            settings=settings,
-            calendar=settings.calendar(),
-            clocks=settings.clocks(),
+            router=router,
+            directory=DefaultRolesDirectory(),
+            calendar=calendar,
             conversation_state=conversation_state,
             user_state=user_state,
+            dialogs=dialogs,
+            welcome=basics.welcome,
             now=now,
         )
     )

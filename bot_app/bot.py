@@ -1,8 +1,9 @@
-"""The Teams handler: translates activities into commands and verbs, and answers them.
+"""The Teams handler: translates activities into commands and verbs, and dispatches them.
 
-It only translates and dispatches. Rules live in ``safeguarding/``; card layout in
-``cards/``. Anything that is not a ``DomainError`` propagates to the adapter's
-``on_turn_error``, which logs it with a correlation id.
+It only translates, authorises and dispatches. Rules live in ``safeguarding/``, card layout
+in ``cards/``, and each feature registers its commands and verbs with the router. Anything
+that is not a ``DomainError`` propagates to the adapter's ``on_turn_error``, which logs it
+with a correlation id.
 """
 
 from __future__ import annotations
@@ -10,32 +11,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from http import HTTPStatus
-from typing import Any
 
 from botbuilder.core import (
     ActivityHandler,
     ConversationState,
     InvokeResponse,
-    MessageFactory,
     TurnContext,
     UserState,
 )
 from botbuilder.dialogs import DialogSet
-from botbuilder.schema import Activity, Attachment, ChannelAccount
+from botbuilder.schema import Activity, ChannelAccount
 
-from bot_app.commands import Clock, Help, Unknown, parse_command
-from bot_app.invoke import card_response, error_response
-from bot_app.settings import Settings
-from bot_app.views import clock_view, help_view
-from cards.base import CARD_CONTENT_TYPE, Card
-from cards.clock import clock_card
-from cards.help import VERB_CLOCK, HelpView, help_card, welcome_card
+from bot_app.identity import Directory
+from bot_app.invoke import error_response
+from bot_app.replies import send_text
+from bot_app.routing import Router, Turn
+from bot_app.text import clean_text
 from safeguarding.calendar import WorkingDayCalendar
-from safeguarding.clocks import ClockRule
-from safeguarding.dates import ACCEPTED_FORMATS, parse_user_date
 from safeguarding.errors import DomainError
+from safeguarding.policy import require
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +39,23 @@ UNKNOWN_HINT = (
     "Sorry, I didn't understand that. Type **help** to see what I can do, or "
     "**clock 23/12/2026** to see the statutory deadlines from a date."
 )
+PERSONAL_ONLY = (
+    "That's something we should do in private: I've sent you a personal message. "
+    "Please carry on there."
+)
 
 
 @dataclass(frozen=True)
 class BotDeps:
     """What the handler needs, built once by the composition root."""
 
-    settings: Settings
+    router: Router
+    directory: Directory
     calendar: WorkingDayCalendar
-    clocks: tuple[ClockRule, ...]
     conversation_state: ConversationState
     user_state: UserState
+    dialogs: DialogSet
+    welcome: Callable[[Turn], Awaitable[None]]
     now: Callable[[], datetime]
 
 
@@ -61,10 +63,6 @@ class SafeguardingBot(ActivityHandler):
     def __init__(self, deps: BotDeps) -> None:
         self._deps = deps
         self._profile = deps.user_state.create_property("Profile")
-        self._dialogs = DialogSet(deps.conversation_state.create_property("DialogState"))
-        self._verbs: dict[str, Callable[[TurnContext, dict[str, Any]], Awaitable[Card]]] = {
-            VERB_CLOCK: self._clock_card_for,
-        }
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
@@ -74,35 +72,39 @@ class SafeguardingBot(ActivityHandler):
     # --- messages -----------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        dialog_context = await self._dialogs.create_context(turn_context)
-        if dialog_context.active_dialog is not None:
-            await dialog_context.continue_dialog()
-            return
-        if not await self._welcomed(turn_context):
-            await self._welcome(turn_context)
-            if isinstance(parse_command(turn_context.activity.text), Help):
-                return
-        command = parse_command(turn_context.activity.text)
+        turn = await self._turn(turn_context)
+        dialog_context = await self._deps.dialogs.create_context(turn_context)
         try:
-            if isinstance(command, Help):
-                await self._send_card(turn_context, help_card(self._help_view(turn_context)))
-            elif isinstance(command, Clock):
-                await self._answer_clock(turn_context, command.date_text)
-            elif isinstance(command, Unknown):
-                log.info("unrecognised message (%d characters)", len(command.text))
-                await turn_context.send_activity(UNKNOWN_HINT)
+            if dialog_context.active_dialog is not None:
+                await dialog_context.continue_dialog()
+                return
+            text = clean_text(turn_context.activity.text)
+            word, _, args = text.partition(" ")
+            spec = self._deps.router.command(word.rstrip("?!.") or "help")
+            if not await self._welcomed(turn_context) and turn.is_personal:
+                await self._mark_welcomed(turn_context)
+                await self._deps.welcome(turn)
+                if spec is not None and spec.names[0] == "help":
+                    return
+            if spec is None:
+                if turn_context.activity.value is not None and not text:
+                    log.info("card submit outside a dialog ignored")
+                    await send_text(
+                        turn_context,
+                        "That card is no longer active. Type **help** to see what you can do.",
+                    )
+                    return
+                log.info("unrecognised message (%d characters)", len(text))
+                await send_text(turn_context, UNKNOWN_HINT)
+                return
+            require(turn.actor, spec.action)
+            if spec.personal_only and not turn.is_personal:
+                await send_text(turn_context, PERSONAL_ONLY)
+                return
+            await spec.handler(turn, args.strip())
         except DomainError as error:
-            await turn_context.send_activity(error.user_message)
-
-    async def _answer_clock(self, turn_context: TurnContext, date_text: str) -> None:
-        if not date_text:
-            await turn_context.send_activity(
-                "Which date did the partners become aware? For example "
-                f"**clock 23/12/2026**. I accept {ACCEPTED_FORMATS}."
-            )
-            return
-        aware_on = parse_user_date(date_text, today=self._today())
-        await self._send_card(turn_context, self._clock_card(aware_on))
+            log.info("refused: %s", type(error).__name__)
+            await send_text(turn_context, error.user_message)
 
     # --- Universal Actions --------------------------------------------------------------
 
@@ -117,22 +119,20 @@ class SafeguardingBot(ActivityHandler):
         if not isinstance(verb, str) or not isinstance(data, dict | None):
             log.warning("malformed adaptiveCard/action payload")
             return error_response("BadRequest", "That button sent something I couldn't read.")
-        handler = self._verbs.get(verb)
-        if handler is None:
+        spec = self._deps.router.verb(verb)
+        if spec is None:
             log.warning("unknown card verb %r", verb)
             return error_response(
                 "UnknownAction",
                 "This button is no longer supported. Type help for the current options.",
             )
+        turn = await self._turn(turn_context)
         try:
-            return card_response(await handler(turn_context, data or {}))
+            require(turn.actor, spec.action)
+            return await spec.handler(turn, data or {})
         except DomainError as error:
-            return error_response("InvalidInput", error.user_message)
-
-    async def _clock_card_for(self, turn_context: TurnContext, data: dict[str, Any]) -> Card:
-        value = data.get("aware_on")
-        aware_on = parse_user_date(value if isinstance(value, str) else "", today=self._today())
-        return self._clock_card(aware_on)
+            log.info("card action %r refused: %s", verb, type(error).__name__)
+            return error_response(type(error).__name__, error.user_message)
 
     # --- installation and first contact ------------------------------------------------
 
@@ -143,14 +143,17 @@ class SafeguardingBot(ActivityHandler):
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if not any(member.id == bot_id for member in members_added):
             return
-        if _conversation_type(turn_context.activity) == "personal":
+        turn = await self._turn(turn_context)
+        if turn.is_personal:
             if not await self._welcomed(turn_context):
-                await self._welcome(turn_context)
+                await self._mark_welcomed(turn_context)
+                await self._deps.welcome(turn)
             return
-        await turn_context.send_activity(
+        await send_text(
+            turn_context,
             "Hello, I'm the safeguarding practice review assistant. I post case references, "
             "stages and deadlines here - never details about a child. Mention me with **help** "
-            "to see what I can do."
+            "to see what I can do.",
         )
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
@@ -167,43 +170,33 @@ class SafeguardingBot(ActivityHandler):
 
     # --- helpers ----------------------------------------------------------------------
 
-    def _today(self) -> date:
-        return self._deps.calendar.local_date(self._deps.now())
-
-    def _clock_card(self, aware_on: date) -> Card:
-        return clock_card(
-            clock_view(
-                aware_on=aware_on,
-                today=self._today(),
-                calendar=self._deps.calendar,
-                table=self._deps.clocks,
-                convention=self._deps.settings.counting_convention,
-            )
-        )
-
-    def _help_view(self, turn_context: TurnContext) -> HelpView:
-        sender = turn_context.activity.from_property
-        return help_view(
-            user_name=(sender.name if sender else "") or "",
-            partnership=self._deps.settings.partnership_name,
-            roles=(),
-            today=self._today(),
+    async def _turn(self, turn_context: TurnContext) -> Turn:
+        activity = turn_context.activity
+        sender = activity.from_property
+        now = self._deps.now()
+        # The Entra object id is the stable identity; without one (some test clients) the
+        # Teams id stands in, and such a person only ever gets the default roles.
+        object_id = (
+            sender.aad_object_id if sender else None
+        ) or f"teams:{sender.id if sender else ''}"
+        actor = await self._deps.directory.resolve(object_id, (sender.name if sender else "") or "")
+        return Turn(
+            context=turn_context,
+            actor=actor,
+            teams_user_id=(sender.id if sender else "") or "",
+            conversation_type=_conversation_type(activity),
+            now=now,
+            today=self._deps.calendar.local_date(now),
         )
 
     async def _welcomed(self, turn_context: TurnContext) -> bool:
         profile = await self._profile.get(turn_context, dict)
         return bool(profile.get("welcomed"))
 
-    async def _welcome(self, turn_context: TurnContext) -> None:
+    async def _mark_welcomed(self, turn_context: TurnContext) -> None:
         profile = await self._profile.get(turn_context, dict)
         profile["welcomed"] = True
         await self._profile.set(turn_context, profile)
-        await self._send_card(turn_context, welcome_card(self._help_view(turn_context)))
-
-    @staticmethod
-    async def _send_card(turn_context: TurnContext, card: Card) -> None:
-        attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=card)
-        await turn_context.send_activity(MessageFactory.attachment(attachment))
 
 
 def _conversation_type(activity: Activity) -> str:

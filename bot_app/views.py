@@ -10,28 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from cards.clock import ClockView
-from cards.help import CommandHelp, HelpView
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockRule, ClockTrigger, deadlines_for
-
-COMMANDS: tuple[CommandHelp, ...] = (
-    CommandHelp("help", "Show this list of what you can do."),
-    CommandHelp(
-        "clock <date>",
-        "Every statutory deadline from the date the partners became aware, e.g. "
-        "clock 23/12/2026 or clock 2026-12-23.",
-    ),
-)
-
-
-def help_view(*, user_name: str, partnership: str, roles: Sequence[str], today: date) -> HelpView:
-    return HelpView(
-        user_name=user_name or "there",
-        partnership=partnership,
-        roles=tuple(roles),
-        commands=COMMANDS,
-        today=today,
-    )
 
 
 def clock_view(

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot_app.views import clock_view, help_view
+from bot_app.views import clock_view
 from cards.clock import clock_card
-from cards.help import help_card, welcome_card
+from cards.help import CommandHelp, HelpView, help_card, welcome_card
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import STATUTORY_CLOCKS
 from tests.harness.cards import assert_valid_card
@@ -19,7 +19,13 @@ TODAY = date(2026, 11, 26)
 
 
 def test_help_and_welcome_cards_are_valid_and_show_the_commands() -> None:
-    view = help_view(user_name="Alex Morgan", partnership="Test Partnership", roles=(), today=TODAY)
+    view = HelpView(
+        user_name="Alex Morgan",
+        partnership="Test Partnership",
+        roles=("Practitioner",),
+        commands=(CommandHelp("clock <date>", "Statutory deadlines from a date."),),
+        today=TODAY,
+    )
     for card in (help_card(view), welcome_card(view)):
         assert_valid_card(card)
         assert "clock <date>" in str(card)
