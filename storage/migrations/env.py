@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from storage.db import create_engine, database_url_from_env
-from storage.models import Base, UTCDateTime
+from storage.models import UTCDateTime
+from storage.schema import metadata
 
 config = context.config
 if config.attributes.get("configure_logging", True) and config.config_file_name:
@@ -39,7 +40,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 
 def _configure(**kwargs: Any) -> None:
     context.configure(
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         compare_type=True,
         render_item=render_item,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.

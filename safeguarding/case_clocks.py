@@ -1,0 +1,173 @@
+"""A case's clocks: which are running, met, late or overdue - derived, never stored.
+
+Each clock's start and its completion are read from the case's events (see ``milestones``),
+so correcting a date, recording a step or closing the case changes the clocks, and the
+reminders derived from them, with no clean-up anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Protocol
+
+from safeguarding import milestones as m
+from safeguarding.calendar import CountingConvention, WorkingDayCalendar
+from safeguarding.case import Case, CaseEvent
+from safeguarding.clocks import ClockId, ClockRule, Deadline, clock_rule, compute_deadline
+
+
+class ClockStatus(StrEnum):
+    RUNNING = "running"  # started, not yet met, not yet past due
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+    STOPPED = "stopped"  # the case closed before the clock was met
+
+    @property
+    def is_open(self) -> bool:
+        """Open clocks are the ones that still need someone to act (and get reminders)."""
+        return self in {ClockStatus.RUNNING, ClockStatus.DUE_TODAY, ClockStatus.OVERDUE}
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    rule: ClockRule
+    deadline: Deadline
+    status: ClockStatus
+    met_on: date | None = None
+    subject: str | None = None  # e.g. the agency, for per-agency clocks
+
+    @property
+    def key(self) -> str:
+        """Stable identity of this clock within its case (for reminder keys)."""
+        return f"{self.rule.id}:{self.subject}" if self.subject else str(self.rule.id)
+
+    @property
+    def title(self) -> str:
+        return f"{self.rule.title} ({self.subject})" if self.subject else self.rule.title
+
+
+class _ClockFactory(Protocol):
+    def __call__(
+        self, clock_id: ClockId, start: date, met_on: date | None, subject: str | None = None
+    ) -> CaseClock: ...
+
+
+def _day(event: CaseEvent, key: str) -> date:
+    return date.fromisoformat(str(event.data[key]))
+
+
+def _first(events: Sequence[CaseEvent], kind: str) -> CaseEvent | None:
+    return next((e for e in events if e.kind == kind), None)
+
+
+def _last(events: Sequence[CaseEvent], kind: str) -> CaseEvent | None:
+    return next((e for e in reversed(events) if e.kind == kind), None)
+
+
+def case_clocks(
+    case: Case,
+    *,
+    today: date,
+    calendar: WorkingDayCalendar,
+    table: Sequence[ClockRule],
+    convention: CountingConvention = CountingConvention.EXCLUDE_START,
+) -> list[CaseClock]:
+    """Every clock this case has started, in process order, with its status today."""
+    events = case.events
+    closed_on = calendar.local_date(case.closed_at) if case.closed_at else None
+
+    def clock(
+        clock_id: ClockId, start: date, met_on: date | None, subject: str | None = None
+    ) -> CaseClock:
+        rule = clock_rule(clock_id, table)
+        deadline = compute_deadline(rule, start, calendar, convention)
+        return CaseClock(
+            rule=rule,
+            deadline=deadline,
+            status=_status(deadline.due, met_on, today, closed_on),
+            met_on=met_on,
+            subject=subject,
+        )
+
+    clocks: list[CaseClock] = []
+    if case.facts.get("route", "serious") == "serious":
+        notified = _last(events, m.PANEL_NOTIFIED)
+        clocks.append(
+            clock(
+                ClockId.PANEL_NOTIFICATION,
+                case.aware_on,
+                _day(notified, "notified_on") if notified else None,
+            )
+        )
+        sent = _last(events, m.RAPID_REVIEW_SENT)
+        clocks.append(
+            clock(ClockId.RAPID_REVIEW, case.aware_on, _day(sent, "sent_on") if sent else None)
+        )
+    clocks.extend(_agency_clocks(events, clock))
+    sent = _last(events, m.RAPID_REVIEW_SENT)
+    if sent is not None:
+        decided = _last(events, m.PANEL_DECIDED)
+        clocks.append(
+            clock(
+                ClockId.PANEL_RESPONSE,
+                _day(sent, "sent_on"),
+                _day(decided, "decided_on") if decided else None,
+            )
+        )
+    started = _last(events, m.REVIEW_STARTED)
+    if started is not None:
+        completed = _last(events, m.REVIEW_COMPLETED)
+        review = (
+            ClockId.NATIONAL_REVIEW
+            if started.data.get("kind") == "national"
+            else ClockId.LOCAL_REVIEW
+        )
+        clocks.append(
+            clock(
+                review,
+                _day(started, "decided_on"),
+                _day(completed, "completed_on") if completed else None,
+            )
+        )
+    planned = _last(events, m.PUBLICATION_PLANNED)
+    if planned is not None:
+        copied = _last(events, m.REPORT_COPIED)
+        clocks.append(
+            clock(
+                ClockId.REPORT_COPY,
+                _day(planned, "publish_on"),
+                _day(copied, "sent_on") if copied else None,
+            )
+        )
+    return clocks
+
+
+def _agency_clocks(events: Sequence[CaseEvent], clock: _ClockFactory) -> list[CaseClock]:
+    requested: dict[str, date] = {}
+    submitted: dict[str, date] = {}
+    for event in events:
+        if event.kind == m.AGENCY_REQUESTED:
+            requested[str(event.data["agency"])] = _day(event, "requested_on")
+        elif event.kind == m.AGENCY_SUBMITTED:
+            # The first submission meets the clock; later ones replace the draft only.
+            submitted.setdefault(str(event.data["agency"]), _day(event, "submitted_on"))
+    return [
+        clock(ClockId.AGENCY_REPORTS, start, submitted.get(agency), agency)
+        for agency, start in requested.items()
+    ]
+
+
+def _status(due: date, met_on: date | None, today: date, closed_on: date | None) -> ClockStatus:
+    if met_on is not None:
+        return ClockStatus.MET if met_on <= due else ClockStatus.MET_LATE
+    if closed_on is not None:
+        return ClockStatus.STOPPED
+    if today < due:
+        return ClockStatus.RUNNING
+    return ClockStatus.DUE_TODAY if today == due else ClockStatus.OVERDUE
+
