@@ -18,7 +18,7 @@ AGENCY_SUBMITTED: Final = "rapid_review.agency_submitted"
 RAPID_REVIEW_SENT: Final = "panel.rapid_review_sent"
 # The Panel answered. data: {"decided_on": date, "decision": str}
 PANEL_DECIDED: Final = "panel.decided"
-# A local or national review was commissioned. data: {"decided_on": date, "kind": "local"|"national"}
+# A review was commissioned. data: {"decided_on": date, "kind": "local" or "national"}
 REVIEW_STARTED: Final = "review.started"
 # The review's final report was completed. data: {"completed_on": date}
 REVIEW_COMPLETED: Final = "review.completed"
