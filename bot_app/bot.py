@@ -57,6 +57,9 @@ class BotDeps:
     dialogs: DialogSet
     welcome: Callable[[Turn], Awaitable[None]]
     now: Callable[[], datetime]
+    # Called for every message, invoke and conversation update before it is handled, e.g. to
+    # remember conversation references for proactive messages. They must not reply.
+    observers: tuple[Callable[[Turn], Awaitable[None]], ...] = ()
 
 
 class SafeguardingBot(ActivityHandler):
@@ -73,6 +76,7 @@ class SafeguardingBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = await self._turn(turn_context)
+        await self._observe(turn)
         dialog_context = await self._deps.dialogs.create_context(turn_context)
         try:
             if dialog_context.active_dialog is not None:
@@ -127,6 +131,7 @@ class SafeguardingBot(ActivityHandler):
                 "This button is no longer supported. Type help for the current options.",
             )
         turn = await self._turn(turn_context)
+        await self._observe(turn)
         try:
             require(turn.actor, spec.action)
             return await spec.handler(turn, data or {})
@@ -169,6 +174,14 @@ class SafeguardingBot(ActivityHandler):
         log.info("ignored activity type %r", turn_context.activity.type)
 
     # --- helpers ----------------------------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        await self._observe(await self._turn(turn_context))
+        await super().on_conversation_update_activity(turn_context)
+
+    async def _observe(self, turn: Turn) -> None:
+        for observer in self._deps.observers:
+            await observer(turn)
 
     async def _turn(self, turn_context: TurnContext) -> Turn:
         activity = turn_context.activity
