@@ -27,10 +27,10 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot_app.identity import Directory
 from bot_app.invoke import error_response
 from bot_app.replies import send_text
-from bot_app.routing import Router, Turn
+from bot_app.routing import TURN_KEY, Router, Turn
 from bot_app.text import clean_text
 from safeguarding.calendar import WorkingDayCalendar
-from safeguarding.errors import DomainError
+from safeguarding.errors import ConcurrencyConflict, DomainError
 from safeguarding.policy import require
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,14 @@ class SafeguardingBot(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
-        await self._deps.conversation_state.save_changes(turn_context)
-        await self._deps.user_state.save_changes(turn_context)
+        try:
+            await self._deps.conversation_state.save_changes(turn_context)
+            await self._deps.user_state.save_changes(turn_context)
+        except ConcurrencyConflict:
+            # Two activities of one conversation were handled at once (a double-pressed
+            # button). The other turn's state was saved and this one's is stale; it is not
+            # written over the other, and the person already has this turn's answer.
+            log.warning("conversation state changed by a concurrent turn; this turn's is dropped")
 
     # --- messages -----------------------------------------------------------------------
 
@@ -82,7 +88,11 @@ class SafeguardingBot(ActivityHandler):
             if dialog_context.active_dialog is not None:
                 await dialog_context.continue_dialog()
                 return
-            text = clean_text(turn_context.activity.text)
+            text = clean_text(turn_context.activity.text) or _command_in(turn_context.activity)
+            value = turn_context.activity.value
+            if not text and isinstance(value, dict):
+                await self._orphan_submit(turn, value)
+                return
             word, _, args = text.partition(" ")
             spec = self._deps.router.command(word.rstrip("?!.") or "help")
             if not await self._welcomed(turn_context) and turn.is_personal:
@@ -91,13 +101,6 @@ class SafeguardingBot(ActivityHandler):
                 if spec is not None and spec.names[0] == "help":
                     return
             if spec is None:
-                if turn_context.activity.value is not None and not text:
-                    log.info("card submit outside a dialog ignored")
-                    await send_text(
-                        turn_context,
-                        "That card is no longer active. Type **help** to see what you can do.",
-                    )
-                    return
                 log.info("unrecognised message (%d characters)", len(text))
                 await send_text(turn_context, UNKNOWN_HINT)
                 return
@@ -193,13 +196,24 @@ class SafeguardingBot(ActivityHandler):
             sender.aad_object_id if sender else None
         ) or f"teams:{sender.id if sender else ''}"
         actor = await self._deps.directory.resolve(object_id, (sender.name if sender else "") or "")
-        return Turn(
+        turn = Turn(
             context=turn_context,
             actor=actor,
             teams_user_id=(sender.id if sender else "") or "",
             conversation_type=_conversation_type(activity),
             now=now,
             today=self._deps.calendar.local_date(now),
+        )
+        turn_context.turn_state[TURN_KEY] = turn
+        return turn
+
+    async def _orphan_submit(self, turn: Turn, value: dict[str, object]) -> None:
+        for handler in self._deps.router.orphan_submit_handlers:
+            if await handler(turn, dict(value)):
+                return
+        log.info("card submit outside a dialog ignored")
+        await send_text(
+            turn.context, "That card is no longer active. Type **help** to see what you can do."
         )
 
     async def _welcomed(self, turn_context: TurnContext) -> bool:
@@ -210,6 +224,13 @@ class SafeguardingBot(ActivityHandler):
         profile = await self._profile.get(turn_context, dict)
         profile["welcomed"] = True
         await self._profile.set(turn_context, profile)
+
+
+def _command_in(activity: Activity) -> str:
+    """A button that starts a command (``{"command": "notify"}``) acts as if it were typed."""
+    value = activity.value
+    command = value.get("command") if isinstance(value, dict) else None
+    return command if isinstance(command, str) else ""
 
 
 def _conversation_type(activity: Activity) -> str:

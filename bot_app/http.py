@@ -16,8 +16,10 @@ from botbuilder.schema import Activity
 from msrest.serialization import Model
 
 from bot_app.components import COMPONENTS
+from bot_app.security import admit
 from bot_app.turn_errors import new_correlation_id
 from storage.db import ping
+from storage.outbox import outbox_health
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,19 @@ async def messages(request: web.Request) -> web.Response:
         log.warning("rejected an activity with a service URL outside the allow-list")
         return _problem(400, "The activity's serviceUrl is not allowed.")
 
-    auth_header = request.headers.get("Authorization", "")
+    # Token first (401), then the tenant allow-list (403): nothing is processed before both.
+    admitted = await admit(
+        components.adapter,
+        components.settings,
+        activity,
+        body,
+        request.headers.get("Authorization"),
+    )
+    if isinstance(admitted, web.Response):
+        return admitted
     try:
         invoke_response = await components.adapter.process_activity(
-            auth_header, activity, components.bot.on_turn
+            admitted, activity, components.bot.on_turn
         )
     except PermissionError:
         log.warning("rejected an activity without a valid Bot Framework token")
@@ -81,13 +92,14 @@ async def messages(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     components = request.app[COMPONENTS]
     database_ok = await ping(components.engine)
-    return web.json_response(
-        {
-            "status": "ok" if database_ok else "degraded",
-            "database": "reachable" if database_ok else "unreachable",
-        },
-        status=200 if database_ok else 503,
-    )
+    body: dict[str, object] = {
+        "status": "ok" if database_ok else "degraded",
+        "database": "reachable" if database_ok else "unreachable",
+    }
+    if database_ok:
+        # Issue 5: messages waiting, failing (retrying), parked and given up, for alerting.
+        body["outbox"] = await outbox_health(components.engine)
+    return web.json_response(body, status=200 if database_ok else 503)
 
 
 def add_routes(app: web.Application) -> None:

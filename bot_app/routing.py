@@ -35,7 +35,19 @@ class Turn:
         return self.conversation_type == "personal"
 
 
+TURN_KEY = "cspr.turn"
+
+
+def current_turn(context: TurnContext) -> Turn:
+    """The translated turn, for code that only has the TurnContext (dialogs)."""
+    turn = context.turn_state.get(TURN_KEY)
+    if not isinstance(turn, Turn):
+        raise RuntimeError("no translated turn on this context")
+    return turn
+
+
 CommandHandler = Callable[[Turn, str], Awaitable[None]]
+OrphanSubmitHandler = Callable[[Turn, dict[str, Any]], Awaitable[bool]]
 VerbHandler = Callable[[Turn, dict[str, Any]], Awaitable[InvokeResponse]]
 
 
@@ -61,6 +73,9 @@ class Router:
     _commands: dict[str, CommandSpec] = field(default_factory=dict)
     _ordered: list[CommandSpec] = field(default_factory=list)
     _verbs: dict[str, VerbSpec] = field(default_factory=dict)
+    # Card submits (Action.Submit) that arrive with no dialog waiting for them: each handler
+    # may recognise one (a double-pressed Send, say) and answer it, returning True.
+    orphan_submit_handlers: list[OrphanSubmitHandler] = field(default_factory=list)
 
     def add_command(
         self,

@@ -7,14 +7,18 @@ they never appear in logs, reprs or error messages.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockId, ClockRule, clock_table
+from safeguarding.reminders import ChannelPurpose, ReminderPolicy
+from safeguarding.roles import Role
 
 # Teams sends activities from these service URL hosts; answering anywhere else would let a
 # forged activity make the bot call an arbitrary host (server-side request forgery).
@@ -36,7 +40,85 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr = SecretStr("")
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
     microsoft_app_tenant_id: str = ""
-    service_url_hosts: tuple[str, ...] = ()
+    service_url_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # -- issue 3: the notification journey -----------------------------------------------
+    # Initials only unless the partnership decides it needs full names (data minimisation).
+    allow_child_names: bool = False
+    hub_contact: str = "Questions? Contact the Multi Agency Innovation Hub by secure email."
+
+    # -- issue 4: security, the directory, the evidence trail (README, "Security") -------
+    # Entra tenants whose activities are accepted (channelData.tenant.id); required with an
+    # app id, empty = any tenant (local mode only).
+    allowed_tenant_ids: Annotated[tuple[str, ...], NoDecode] = ()
+    # For tests and sovereign clouds only: where the channel's token signing keys are
+    # published (OpenID metadata). Empty = Bot Framework's public cloud.
+    to_bot_from_channel_openid_metadata_url: str = ""
+    directory_file: Path | None = None  # empty = the demo directory (local mode only)
+    unknown_people_roles: Annotated[tuple[Role, ...], NoDecode] = (Role.PRACTITIONER,)
+    data_encryption_keys: SecretStr = SecretStr("")  # Fernet keys, comma-separated
+    export_signing_key: SecretStr = SecretStr("")  # empty = derived from the first data key
+    public_base_url: str = "http://localhost:3978"
+    retention_years_after_closure: int = Field(default=7, ge=1, le=100)
+    retention_action: Literal["anonymise", "delete"] = "anonymise"
+
+    @field_validator("allowed_tenant_ids", "unknown_people_roles", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("directory_file", mode="before")
+    @classmethod
+    def _no_empty_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # -- issue 5: reminders, channels and the outbox (README, "Reminders and channels") ----
+    scheduler_enabled: bool = True  # the reminder scheduler and outbox sender in this worker
+    scheduler_interval_seconds: float = Field(default=60, gt=0)
+    reminder_time: time = time(9, 0)  # local time (TIMEZONE) on working days
+    reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (3, 1)
+    reminder_on_due_day: bool = True
+    reminder_while_overdue: bool = True
+    reminder_escalate: bool = True  # unacknowledged overdue statutory clock -> the Hub
+    reminder_channels: dict[ClockId, ChannelPurpose] = Field(default_factory=dict)
+    digest_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+    digest_time: time = time(9, 0)
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_backoff_seconds: float = Field(default=2, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=900, gt=0)
+    outbox_lease_seconds: float = Field(default=300, gt=0)
+    outbox_send_timeout_seconds: float = Field(default=30, gt=0)
+    outbox_poll_seconds: float = Field(default=2, gt=0)
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    outbox_concurrency: int = Field(default=8, ge=1, le=64)
+    teams_service_url: str = ""  # opens personal chats before anyone has written to the bot
+
+    @field_validator("reminder_days_before", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(item) for item in value.split(",") if item.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        # A claim must outlive the slowest send, or a second worker could take the row over
+        # while the first is still waiting for Teams.
+        if self.outbox_lease_seconds <= 2 * self.outbox_send_timeout_seconds:
+            raise ValueError("OUTBOX_LEASE_SECONDS must be over twice OUTBOX_SEND_TIMEOUT_SECONDS")
+        return self
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            days_before=self.reminder_days_before,
+            on_due_day=self.reminder_on_due_day,
+            while_overdue=self.reminder_while_overdue,
+            escalate_unacknowledged=self.reminder_escalate,
+            send_time=self.reminder_time,
+            channels=self.reminder_channels,
+        )
 
     partnership_name: str = "North Lincolnshire Safeguarding Children Partnership"
     reference_prefix: str = Field(default="NL", pattern=r"^[A-Z0-9]{2,8}$")

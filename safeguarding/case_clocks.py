@@ -170,4 +170,3 @@ def _status(due: date, met_on: date | None, today: date, closed_on: date | None)
     if today < due:
         return ClockStatus.RUNNING
     return ClockStatus.DUE_TODAY if today == due else ClockStatus.OVERDUE
-

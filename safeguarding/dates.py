@@ -58,18 +58,17 @@ def parse_user_date(text: str, *, today: date) -> date:
     elif (match := _WORDS.match(cleaned)) and match.group(2) in _MONTHS:
         day, month, year = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
     else:
-        raise InvalidInput(
-            f"I couldn't read '{text.strip()}' as a date. Try one of: {ACCEPTED_FORMATS}."
-        )
+        # What was typed is never repeated back: in a channel it could be a child's name.
+        raise InvalidInput(f"I couldn't read that as a date. Try one of: {ACCEPTED_FORMATS}.")
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise InvalidInput(
-            f"'{text.strip()}' is outside the years I can work with "
+            "That date is outside the years I can work with "
             f"({EARLIEST_YEAR}-{LATEST_YEAR}). Check the year."
         )
     try:
         return date(year, month, day)
     except ValueError:
         raise InvalidInput(
-            f"'{text.strip()}' is not a real date (check the day and month). "
+            "That is not a real date (check the day and month). "
             f"Dates are day first, for example {ACCEPTED_FORMATS}."
         ) from None

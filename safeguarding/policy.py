@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from safeguarding.case import Case
 from safeguarding.errors import DomainError
-from safeguarding.roles import DEFAULT_ROLE_NAMES, Person, Role
+from safeguarding.roles import Person, Role, role_label
 
 
 class Forbidden(DomainError):
@@ -39,8 +40,10 @@ class Action(StrEnum):
     EXPORT_EVIDENCE = "export_evidence"
     REGISTER_CHANNEL = "register_channel"
     MANAGE_DIRECTORY = "manage_directory"
+    VIEW_DIRECTORY = "view_directory"  # whois: professionals' names, emails, agencies, roles
     VERIFY_TRAIL = "verify_trail"
     RUN_RETENTION = "run_retention"
+    MANAGE_LEGAL_HOLD = "manage_legal_hold"  # hold / release a case against retention
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -55,7 +58,8 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.USE_ASSISTANT: _EVERYONE,
     # Any professional may notify; notification must never wait for the right person.
     Action.NOTIFY: _EVERYONE,
-    Action.VIEW_CASE: _CASE_READERS | {Role.SPLIG_MEMBER, Role.ADMIN},
+    # Practitioners may follow the cases they notified (the case itself checks which).
+    Action.VIEW_CASE: _CASE_READERS | {Role.PRACTITIONER, Role.SPLIG_MEMBER, Role.ADMIN},
     Action.VIEW_CASE_DETAILS: _HUB | _CSPRG | _PARTNERS,
     Action.LIST_ALL_CASES: _HUB | _CSPRG | _PARTNERS | {Role.ADMIN},
     Action.RECORD_PANEL_NOTIFICATION: _HUB,
@@ -72,8 +76,11 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.EXPORT_EVIDENCE: _HUB | {Role.ADMIN},
     Action.REGISTER_CHANNEL: frozenset({Role.ADMIN}),
     Action.MANAGE_DIRECTORY: frozenset({Role.ADMIN}),
+    # The Hub runs the process, so it needs to know who holds which role.
+    Action.VIEW_DIRECTORY: _HUB | {Role.ADMIN},
     Action.VERIFY_TRAIL: frozenset({Role.ADMIN}),
     Action.RUN_RETENTION: frozenset({Role.ADMIN}),
+    Action.MANAGE_LEGAL_HOLD: frozenset({Role.ADMIN}),
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -95,8 +102,10 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.EXPORT_EVIDENCE: "export the evidence bundle",
     Action.REGISTER_CHANNEL: "register channels",
     Action.MANAGE_DIRECTORY: "change people's roles",
+    Action.VIEW_DIRECTORY: "look people up in the directory",
     Action.VERIFY_TRAIL: "verify the evidence trail",
     Action.RUN_RETENTION: "run the retention policy",
+    Action.MANAGE_LEGAL_HOLD: "place or release a legal hold",
 }
 
 
@@ -108,12 +117,65 @@ def can(person: Person, action: Action) -> bool:
     return not person.roles.isdisjoint(POLICY[action])
 
 
-def require(
-    person: Person, action: Action, role_names: Mapping[Role, str] = DEFAULT_ROLE_NAMES
-) -> None:
-    """Refuse, in words the person understands, naming who *can* do it."""
+def require(person: Person, action: Action, role_names: Mapping[Role, str] | None = None) -> None:
+    """Refuse, in words the person understands, naming who *can* do it.
+
+    The roles are named in the partnership's own words (the person carries the directory's
+    ``role_names``) unless the caller passes other names.
+    """
     if can(person, action):
         return
-    who = ", ".join(sorted(role_names[role] for role in POLICY[action]))
+    names = person.role_names if role_names is None else role_names
+    who = ", ".join(sorted(role_label(role, names) for role in POLICY[action]))
     what = _DESCRIPTIONS.get(action, action.value.replace("_", " "))
     raise Forbidden(f"Sorry, you can't {what}: that is for {who}. Nothing was changed.")
+
+
+def voting_seat(person: Person) -> str | None:
+    """Whose CSPR Group seat this person votes in: their own, or the member they deputise for.
+
+    A deputy stands in for one named core member, so a member and their deputy share one
+    seat and one vote (the later vote replaces the earlier). Anyone else has no seat.
+    """
+    if person.has(Role.CSPRG_MEMBER):
+        return person.object_id
+    if person.has(Role.CSPRG_DEPUTY) and person.deputy_for:
+        return person.deputy_for
+    return None
+
+
+def require_seat(person: Person) -> str:
+    """The person's voting seat, or ``Forbidden`` when they have none (a deputy nobody named)."""
+    require(person, Action.VOTE)
+    seat = voting_seat(person)
+    if seat is None:
+        raise Forbidden(
+            "Sorry, you are a CSPR Group deputy but the directory does not say whose deputy "
+            "you are, so you can't vote yet. Ask an administrator to set it. Nothing was changed."
+        )
+    return seat
+
+
+def may_see_case(person: Person, case: Case) -> bool:
+    """Whether this person may see this case's reference, stage and clocks.
+
+    Roles that list every case see all of them; a practitioner sees the cases they notified;
+    an agency's safeguarding lead sees the cases their agency notified.
+    """
+    if can(person, Action.LIST_ALL_CASES):
+        return True
+    facts = case.facts
+    if facts.get("notifier_object_id") == person.object_id:
+        return True
+    return (
+        person.has(Role.AGENCY_LEAD)
+        and bool(person.agency)
+        and (person.agency.casefold() == str(facts.get("agency", "")).casefold())
+    )
+
+
+def require_case_access(person: Person, case: Case) -> None:
+    if not may_see_case(person, case):
+        raise Forbidden(
+            f"You don't have access to case {case.reference}. If you need it, ask the Hub."
+        )

@@ -71,7 +71,7 @@ class CaseReference:
         match = _TYPED.fullmatch(text.strip())
         if match is None:
             raise InvalidInput(
-                f"'{text.strip()}' is not a case reference. A case reference looks like "
+                "That is not a case reference. A case reference looks like "
                 f"{example}: the partnership's letters, the year, then the case number."
             )
         found_prefix, year, number = (
@@ -81,7 +81,7 @@ class CaseReference:
         )
         if prefix is not None and found_prefix != prefix:
             raise InvalidInput(
-                f"'{text.strip()}' is not one of this partnership's case references: ours start "
+                "That is not one of this partnership's case references: ours start "
                 f"with {prefix}-, for example {example}."
             )
         return cls(prefix=found_prefix, year=year, number=number)

@@ -48,6 +48,36 @@ class Person:
     agency: str = ""
     roles: frozenset[Role] = field(default_factory=frozenset)
     deputy_for: str | None = None  # the core member's object id, for a CSPR Group deputy
+    # What this partnership calls each role (the directory file's ``role_names``). It travels
+    # with the person so that a refusal or a help card speaks the partnership's language
+    # wherever it is built; it is vocabulary, not identity, so it takes no part in equality.
+    role_names: Mapping[Role, str] = field(
+        default_factory=lambda: DEFAULT_ROLE_NAMES, compare=False, hash=False, repr=False
+    )
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    def role_labels(self) -> tuple[str, ...]:
+        """The person's roles in the partnership's words, sorted for display."""
+        return tuple(sorted(role_label(role, self.role_names) for role in self.roles))
+
+
+def role_label(role: Role, names: Mapping[Role, str] = DEFAULT_ROLE_NAMES) -> str:
+    """A role's display name: the partnership's own if it has one, else the default."""
+    return names.get(role) or DEFAULT_ROLE_NAMES[role]
+
+
+def parse_role(text: str, names: Mapping[Role, str] = DEFAULT_ROLE_NAMES) -> Role | None:
+    """The role someone typed: its key (``hub_officer``) or its display name, any case.
+
+    Admins type roles in chat; accepting "Hub officer" as well as ``hub_officer`` saves a
+    round trip, and matching whole names only means a typo is refused rather than guessed.
+    """
+    wanted = " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+    for role in Role:
+        if wanted in {role.value.replace("_", " "), role_label(role, names).lower()}:
+            return role
+        if wanted == DEFAULT_ROLE_NAMES[role].lower():
+            return role
+    return None

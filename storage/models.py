@@ -106,6 +106,11 @@ class CaseEventRow(Base):
     what: Mapped[str] = mapped_column(Text)
     why: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The hash chain (safeguarding/trail.py): the SHA-256 of the narrative, kept when the
+    # retention policy erases ``why``; the previous entry's fingerprint; this entry's.
+    why_digest: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class ReferenceCounterRow(Base):

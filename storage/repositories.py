@@ -9,6 +9,8 @@ bot workers may act on the same case at the same instant.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguarding.case import Actor, Case, CaseEvent, Stage
 from safeguarding.errors import ConcurrencyConflict, NotFound
 from safeguarding.reference import CaseReference, validate_prefix
+from safeguarding.trail import GENESIS, ChainedEvent, chain
 from storage.models import CaseEventRow, CaseRow, ReferenceCounterRow
 
 
@@ -147,23 +150,40 @@ class CaseRepository:
         return CaseReference(prefix=prefix, year=year, number=number)
 
     async def _append_events(self, case_id: int, events: Sequence[CaseEvent]) -> None:
+        """Insert events, each linked to the one before it (safeguarding/trail.py).
+
+        The previous fingerprint is read in the same transaction that appends; ``save``'s
+        version check guarantees no other writer appends to this case meanwhile.
+        """
         if not events:
             return
+        after = GENESIS
+        if events[0].seq > 1:
+            after = (
+                await self._session.execute(
+                    select(CaseEventRow.hash).where(
+                        CaseEventRow.case_id == case_id, CaseEventRow.seq == events[0].seq - 1
+                    )
+                )
+            ).scalar_one()
         await self._session.execute(
             insert(CaseEventRow),
             [
                 {
                     "case_id": case_id,
-                    "seq": event.seq,
-                    "at": event.at,
-                    "actor_id": event.actor.id,
-                    "actor_name": event.actor.name,
-                    "kind": event.kind,
-                    "what": event.what,
-                    "why": event.why,
-                    "data": dict(event.data),
+                    "seq": link.event.seq,
+                    "at": link.event.at,
+                    "actor_id": link.event.actor.id,
+                    "actor_name": link.event.actor.name,
+                    "kind": link.event.kind,
+                    "what": link.event.what,
+                    "why": link.event.why,
+                    "data": dict(link.event.data),
+                    "why_digest": link.why_digest,
+                    "prev_hash": link.prev_hash,
+                    "hash": link.hash,
                 }
-                for event in events
+                for link in chain(events, after=after)
             ],
         )
 
@@ -185,18 +205,79 @@ class CaseRepository:
         )
         events: dict[int, list[CaseEvent]] = {}
         for row in rows:
-            events.setdefault(row.case_id, []).append(
-                CaseEvent(
-                    seq=row.seq,
-                    at=row.at,
-                    actor=Actor(id=row.actor_id, name=row.actor_name),
-                    kind=row.kind,
-                    what=row.what,
-                    why=row.why,
-                    data=row.data,
+            events.setdefault(row.case_id, []).append(event_from_row(row))
+        return events
+
+
+@dataclass(frozen=True)
+class StoredTrail:
+    """A case's events exactly as stored, with their chain links, for verification."""
+
+    reference: str
+    last_changed_at: datetime
+    links: list[ChainedEvent]
+
+
+class TrailRepository:
+    """Reads the hash-chained trail as stored, without rebuilding the case aggregate.
+
+    Verification must see what is in the database, even rows the aggregate would refuse to
+    load (a gap in the sequence, say), so it reads rows directly.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def trail(self, reference: CaseReference | str) -> StoredTrail | None:
+        case = (
+            await self._session.execute(
+                select(CaseRow.id, CaseRow.updated_at).where(CaseRow.reference == str(reference))
+            )
+        ).one_or_none()
+        if case is None:
+            return None
+        rows = (
+            (
+                await self._session.execute(
+                    select(CaseEventRow)
+                    .where(CaseEventRow.case_id == case.id)
+                    .order_by(CaseEventRow.seq)
+                    .execution_options(populate_existing=True)
                 )
             )
-        return events
+            .scalars()
+            .all()
+        )
+        links = [
+            ChainedEvent(
+                event=event_from_row(row),
+                why_digest=row.why_digest,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+            for row in rows
+        ]
+        return StoredTrail(reference=str(reference), last_changed_at=case.updated_at, links=links)
+
+    async def references(self) -> list[str]:
+        """Every stored case reference, in the order the cases were opened."""
+        return list(
+            (await self._session.execute(select(CaseRow.reference).order_by(CaseRow.id)))
+            .scalars()
+            .all()
+        )
+
+
+def event_from_row(row: CaseEventRow) -> CaseEvent:
+    return CaseEvent(
+        seq=row.seq,
+        at=row.at,
+        actor=Actor(id=row.actor_id, name=row.actor_name),
+        kind=row.kind,
+        what=row.what,
+        why=row.why,
+        data=row.data,
+    )
 
 
 def _identity_values(case: Case) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockRule
 from safeguarding.dates import ACCEPTED_FORMATS, parse_user_date
 from safeguarding.policy import Action
-from safeguarding.roles import DEFAULT_ROLE_NAMES
 
 
 class Basics:
@@ -59,7 +58,7 @@ class Basics:
         return HelpView(
             user_name=turn.actor.name or "there",
             partnership=self._partnership,
-            roles=tuple(sorted(DEFAULT_ROLE_NAMES[r] for r in turn.actor.roles)),
+            roles=turn.actor.role_labels(),
             commands=tuple(
                 CommandHelp(spec.usage, spec.description)
                 for spec in self._router.available_to(turn.actor)

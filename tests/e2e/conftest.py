@@ -12,6 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot_app.bootstrap import build_app
+from bot_app.identity import Directory
+from bot_app.notify import People
 from bot_app.settings import Settings
 from storage.db import migrate
 from tests.harness.activities import Teams
@@ -63,12 +65,26 @@ def make_bot(
     connector: FakeConnector,
     teams: Teams,
 ) -> Callable[..., Any]:
-    """Start the bot with optional setting overrides (call it once per test)."""
+    """Start the bot with optional setting overrides (call it once per test).
 
-    async def start(**overrides: Any) -> BotUnderTest:
+    ``directory`` and ``people`` replace the partnership's directory (e.g. to act as an
+    administrator); ``now`` is the bot's clock.
+    """
+
+    async def start(
+        *,
+        directory: Directory | None = None,
+        people: People | None = None,
+        now: Callable[[], datetime] = lambda: FIXED_NOW,
+        **overrides: Any,
+    ) -> BotUnderTest:
+        # Tests drive the reminder scheduler and the outbox sender themselves (tick(now),
+        # run_once(now)); background loops would act at FIXED_NOW behind their back.
+        overrides.setdefault("scheduler_enabled", False)
         settings = settings_for(database_url, **overrides)
         await migrate(settings.database_url)
-        client = await aiohttp_client(build_app(settings, now=lambda: FIXED_NOW))
+        app = build_app(settings, now=now, directory=directory, people=people)
+        client = await aiohttp_client(app)
         return BotUnderTest(client=client, connector=connector, teams=teams, settings=settings)
 
     return start

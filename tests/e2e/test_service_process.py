@@ -56,7 +56,8 @@ def test_the_service_migrates_serves_health_and_stops_cleanly_on_a_signal(
     try:
         _wait_for_line(process, "listening on")
         assert database.exists(), "the database was created and migrated before serving"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+        url = f"http://127.0.0.1:{port}/healthz?token=SIGNED-SECRET-TOKEN"
+        with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200
             assert json.load(response)["database"] == "reachable"
 
@@ -66,9 +67,38 @@ def test_the_service_migrates_serves_health_and_stops_cleanly_on_a_signal(
         rest = process.stderr.read()
         assert "stopped cleanly" in rest
         assert "Traceback" not in rest
+        assert '"GET /healthz" 200' in rest, "requests are in the access log"
+        assert "SIGNED-SECRET-TOKEN" not in rest, "query strings (signed tokens) are not"
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_unsafe_production_settings_are_refused_at_start_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MICROSOFT_APP")},
+        "MICROSOFT_APP_ID": "00000000-0000-0000-0000-000000000001",
+        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cspr.db'}",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot_app"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "refusing to start" in result.stderr
+    assert "ALLOWED_TENANT_IDS" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not-a-real-secret" not in result.stderr

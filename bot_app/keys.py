@@ -1,0 +1,138 @@
+"""Encryption and signing keys: where they come from, and rotating them.
+
+``DATA_ENCRYPTION_KEYS`` holds comma-separated Fernet keys: the first encrypts, every one
+decrypts. To rotate (README, "Security"):
+
+1. ``python -m bot_app.keys generate`` prints a new key;
+2. put it first: ``DATA_ENCRYPTION_KEYS=<new>,<old>`` and restart every worker;
+3. ``python -m bot_app.keys rotate`` re-encrypts every stored case's details with the new key;
+4. remove the old key and restart.
+
+Local mode (no app id) with no keys configured generates one key on first start and keeps it
+in ``var/``, with a loud warning: good enough for a laptop, never for real data. The signing
+key for evidence download links is ``EXPORT_SIGNING_KEY``, or else derived from the first
+data key, so a deployment has one secret to manage rather than two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from bot_app.security import ConfigurationError
+from bot_app.settings import Settings
+from storage.db import create_engine, session_factory
+from storage.details import CaseDetailsRepository, FernetCipher
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LOCAL_KEY_DIR: Final = Path("var")
+LOCAL_KEY_FILE: Final = "data-encryption.key"
+
+
+def data_keys(settings: Settings, *, local_dir: Path = LOCAL_KEY_DIR) -> list[bytes]:
+    """The configured Fernet keys, first one encrypting; or the local key (local mode only)."""
+    configured = settings.data_encryption_keys.get_secret_value()
+    if configured.strip():
+        keys = [k.strip().encode("ascii") for k in configured.split(",") if k.strip()]
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"DATA_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
+                    "base64 bytes). Generate one with: python -m bot_app.keys generate"
+                ) from exc
+        return keys
+    if settings.auth_enabled:
+        raise ConfigurationError("DATA_ENCRYPTION_KEYS must be set when MICROSOFT_APP_ID is set.")
+    return [_local_key(local_dir)]
+
+
+def _local_key(folder: Path) -> bytes:
+    path = folder / LOCAL_KEY_FILE
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes starting at once, exactly one creates the key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+    else:
+        key = Fernet.generate_key()
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(key + b"\n")
+    log.warning(
+        "DATA_ENCRYPTION_KEYS is not set: case details are encrypted with a key generated for "
+        "this machine and kept in %s. Anyone who can read that file can read the details. "
+        "This is for local use only - set DATA_ENCRYPTION_KEYS before holding real data.",
+        path,
+    )
+    return key
+
+
+def cipher(keys: Sequence[bytes]) -> FernetCipher:
+    return FernetCipher(keys)
+
+
+def export_signing_key(settings: Settings, keys: Sequence[bytes]) -> bytes:
+    """``EXPORT_SIGNING_KEY``, or a key derived (HKDF-SHA256) from the first data key."""
+    explicit = settings.export_signing_key.get_secret_value()
+    if explicit:
+        return explicit.encode("utf-8")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cspr evidence export links"
+    ).derive(keys[0])
+
+
+async def rotate(settings: Settings) -> int:
+    """Re-encrypt every case's details with the first key; returns how many were rewritten."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(session_factory(engine)) as uow:
+            count = await CaseDetailsRepository(
+                uow.session, cipher(data_keys(settings))
+            ).rotate_all()
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return count
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot_app.keys", description="Manage the encryption keys."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("generate", help="print a new Fernet key")
+    commands.add_parser(
+        "rotate", help="re-encrypt every case's details with the first DATA_ENCRYPTION_KEYS key"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.command == "generate":
+        print(Fernet.generate_key().decode("ascii"))
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        count = asyncio.run(rotate(Settings()))
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(
+        f"Re-encrypted the details of {count} case{'s' if count != 1 else ''} with the first key."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Case details encrypted at rest, key rotation, and the log of who viewed them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot_app.keys import data_keys, rotate
+from bot_app.settings import Settings
+from storage.access_log import AccessLogRepository
+from storage.details import CaseDetailsRepository, DetailsUnreadable, FernetCipher
+from storage.uow import UnitOfWork
+from tests.integration.commands import run_module
+
+Sessions = async_sessionmaker[AsyncSession]
+
+CHILD = {"name": "Zebedee Quill", "date_of_birth": "2019-04-01", "summary": "Found at home."}
+OLD, NEW = Fernet.generate_key(), Fernet.generate_key()
+
+
+async def put(sessions: Sessions, cipher: FernetCipher, reference: str, details: dict) -> None:
+    async with UnitOfWork(sessions) as uow:
+        await CaseDetailsRepository(uow.session, cipher).put(reference, details)
+        await uow.commit()
+
+
+async def get(sessions: Sessions, cipher: FernetCipher, reference: str) -> dict | None:
+    async with UnitOfWork(sessions) as uow:
+        return await CaseDetailsRepository(uow.session, cipher).get(reference)
+
+
+async def stored_bytes(engine: AsyncEngine) -> str:
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT ciphertext FROM case_details"))).all()
+    return " ".join(row[0] for row in rows)
+
+
+async def test_details_come_back_as_stored_but_are_unreadable_in_the_database(
+    session_factory: Sessions, engine: AsyncEngine
+) -> None:
+    cipher = FernetCipher([OLD])
+    await put(session_factory, cipher, "NL-2026-0001", CHILD)
+
+    assert await get(session_factory, cipher, "NL-2026-0001") == CHILD
+    at_rest = await stored_bytes(engine)
+    assert "Zebedee" not in at_rest
+    assert "2019-04-01" not in at_rest
+    assert await get(session_factory, cipher, "NL-2026-0002") is None
+
+
+async def test_putting_details_again_replaces_them_and_erasing_removes_them(
+    session_factory: Sessions,
+) -> None:
+    cipher = FernetCipher([OLD])
+    await put(session_factory, cipher, "NL-2026-0001", CHILD)
+    await put(session_factory, cipher, "NL-2026-0001", {"name": "Corrected"})
+
+    assert await get(session_factory, cipher, "NL-2026-0001") == {"name": "Corrected"}
+    async with UnitOfWork(session_factory) as uow:
+        await CaseDetailsRepository(uow.session, cipher).erase("NL-2026-0001")
+        await uow.commit()
+    assert await get(session_factory, cipher, "NL-2026-0001") is None
+
+
+async def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(
+    session_factory: Sessions, migrated_url: str
+) -> None:
+    await put(session_factory, FernetCipher([OLD]), "NL-2026-0001", CHILD)
+    both = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=migrated_url,
+        data_encryption_keys=f"{NEW.decode()},{OLD.decode()}",
+    )
+
+    assert await rotate(both) == 1
+
+    assert await get(session_factory, FernetCipher([NEW]), "NL-2026-0001") == CHILD
+    with pytest.raises(DetailsUnreadable, match="was a key removed"):
+        await get(session_factory, FernetCipher([OLD]), "NL-2026-0001")
+
+
+def test_without_configured_keys_local_mode_makes_one_key_and_keeps_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    first = data_keys(local, local_dir=tmp_path)
+    again = data_keys(local, local_dir=tmp_path)
+
+    assert first == again
+    assert (tmp_path / "data-encryption.key").stat().st_mode & 0o077 == 0
+    assert "for local use only" in caplog.text
+
+
+async def test_the_access_log_lists_who_looked_at_a_case_in_order(
+    session_factory: Sessions,
+) -> None:
+    at = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    async with UnitOfWork(session_factory) as uow:
+        log = AccessLogRepository(uow.session)
+        await log.record("NL-2026-0001", "hub-1", "viewed the details", at + timedelta(minutes=5))
+        await log.record("NL-2026-0001", "csprg-2", "viewed the details", at)
+        await log.record("NL-2026-0002", "hub-1", "viewed the details", at)
+        await uow.commit()
+
+    async with UnitOfWork(session_factory) as uow:
+        case_one = await AccessLogRepository(uow.session).for_case("NL-2026-0001")
+        by_hub = await AccessLogRepository(uow.session).by_person("hub-1")
+
+    assert [(e.person_id, e.at) for e in case_one] == [
+        ("csprg-2", at),
+        ("hub-1", at + timedelta(minutes=5)),
+    ]
+    assert {e.person_name for e in case_one} == {"unknown"}, "not in the directory"
+    assert len(by_hub) == 2
+
+
+async def test_the_keys_command_generates_a_usable_key() -> None:
+    generated = await run_module("bot_app.keys", "generate")
+
+    key = generated.stdout.strip().encode()
+    assert FernetCipher([key]).decrypt(FernetCipher([key]).encrypt(b"x")) == b"x"
