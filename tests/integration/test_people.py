@@ -253,6 +253,7 @@ async def test_the_command_line_import_refuses_a_bad_file_and_imports_a_good_one
     assert (await resolve(session_factory, SAM_ID)).roles == {Role.CSPRG_MEMBER}
 
 
+@pytest.mark.postgres_only
 async def test_workers_starting_together_import_a_new_file_once(
     session_factory: Sessions,
 ) -> None:
