@@ -1,0 +1,25 @@
+"""Rapid review: agency requests and reports, CSPR Group votes, partners' decisions (issue 6).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+
+Written by hand; a placeholder until its feature adds tables, so the chain is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
