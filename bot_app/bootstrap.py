@@ -22,19 +22,24 @@ from bot_app.evidence_http import EvidenceService, add_evidence_routes
 from bot_app.features.admin import Admin
 from bot_app.features.basics import Basics
 from bot_app.features.cases import DEFAULT_AGENCIES, Cases, CaseSettings
+from bot_app.features.disputes import Disputes
 from bot_app.features.evidence import Evidence
 from bot_app.features.notify import Notify
+from bot_app.features.rapid_review import RapidReview, RapidReviewSettings
 from bot_app.features.reminders import install as install_reminders
 from bot_app.http import add_routes
 from bot_app.identity import Directory, SqlDirectory
 from bot_app.keys import cipher, data_keys, export_signing_key
 from bot_app.notify import DirectoryPeople, People
+from bot_app.rapid_review_export import DocumentLinks, DocumentService, add_document_routes
 from bot_app.retention import policy_from
 from bot_app.routing import Router
 from bot_app.scheduler import REMINDERS
 from bot_app.security import channel_auth_configuration, check_settings, protect_logs
 from bot_app.settings import Settings
 from bot_app.turn_errors import make_on_turn_error
+from dialogs.agency_report import AgencyReportDialog
+from dialogs.dispute import RaiseDisputeDialog
 from dialogs.notification import NotificationDialog
 from dialogs.notification_form import FormOptions
 from storage.bot_state import SqlStorage
@@ -128,6 +133,7 @@ def build_app(
             clocks=clocks,
             convention=settings.counting_convention,
             hub_contact=settings.hub_contact,
+            dispute_policy=settings.dispute_policy(),
         ),
         people=people,
         cipher=cipher(data_keys_),
@@ -146,6 +152,51 @@ def build_app(
     )
     Notify(dialogs=dialogs, sessions=sessions).register(router)
 
+    # The rapid review and the decision (issue 6): reports, the vote, partners, the Panel.
+    document_links = DocumentLinks(
+        signing_key=evidence.signing_key,
+        public_base_url=settings.public_base_url,
+        calendar=calendar,
+        now=now,
+    )
+    rapid_review = RapidReview(
+        sessions=sessions,
+        settings=RapidReviewSettings(
+            reference_prefix=settings.reference_prefix,
+            calendar=calendar,
+            clocks=clocks,
+            convention=settings.counting_convention,
+            default_agencies=form_options.agencies,
+            vote_rule=settings.vote_rule(),
+            vote_working_days=settings.rapid_review_vote_working_days,
+            partner_confirmations=settings.rapid_review_partner_confirmations,
+        ),
+        people=people,
+        cipher=cipher(data_keys_),
+        cases=cases,
+        dialogs=dialogs,
+        links=document_links,
+    )
+    rapid_review.register(router)
+    dialogs.add(AgencyReportDialog(submit=rapid_review.submit_report))
+
+    # Differences of opinion (issue 7): raise, the three-stage ladder, resolve.
+    disputes = Disputes(
+        sessions=sessions,
+        calendar=calendar,
+        policy=settings.dispute_policy(),
+        people=people,
+        dialogs=dialogs,
+        hub_cards=cases,
+        reference_prefix=settings.reference_prefix,
+    )
+    disputes.register(router)
+    dialogs.add(
+        RaiseDisputeDialog(
+            submit=disputes.submit, stage_days=settings.dispute_policy().stage_days[0]
+        )
+    )
+
     adapter = build_adapter(settings)
     adapter.on_turn_error = make_on_turn_error(conversation_state, storage)
     # Channels, reminders, the scheduler and the outbox sender (issue 5).
@@ -158,6 +209,8 @@ def build_app(
         clocks=clocks,
         people=people,
     )
+    reminders.scheduler.add_pass("dispute timers", disputes.tick)  # issue 7
+    reminders.scheduler.add_pass("vote deadlines", rapid_review.close_due_votes)  # issue 6
     bot = SafeguardingBot(
         BotDeps(
             router=router,
@@ -177,6 +230,19 @@ def build_app(
     add_routes(app)
     app[REMINDERS] = reminders
     add_evidence_routes(app, evidence)
+    add_document_routes(
+        app,
+        DocumentService(
+            sessions=sessions,
+            directory=directory,
+            cipher=cipher(data_keys_),
+            links=document_links,
+            partnership=settings.partnership_name,
+            clocks=clocks,
+            convention=settings.counting_convention,
+            include_initials=settings.rapid_review_export_initials,
+        ),
+    )
     if directory_file is not None:
         app.on_startup.append(import_on_startup(sessions, directory_file))
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -114,6 +114,12 @@ class ReminderScheduler:
         self.policy = policy
         self._people = people
         self._digest = digest
+        self._passes: list[tuple[str, Callable[[datetime], Awaitable[object]]]] = []
+
+    def add_pass(self, name: str, run: Callable[[datetime], Awaitable[object]]) -> None:
+        """Run ``run(now)`` on every tick after the reminders, isolated like them: another
+        feature's timers (differences of opinion) ride on the same idempotent tick."""
+        self._passes.append((name, run))
 
     def clocks_of(self, case: Case, today: date) -> list[CaseClock]:
         return case_clocks(
@@ -143,6 +149,11 @@ class ReminderScheduler:
             report.digest = await self._send_digest(cases, now)
         except Exception:
             log.exception("the weekly digest failed; the next tick tries again")
+        for name, run in self._passes:
+            try:
+                await run(now)
+            except Exception:
+                log.exception("the %s pass failed; the next tick tries again", name)
         return report
 
     async def run_forever(

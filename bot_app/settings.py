@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockId, ClockRule, clock_table
+from safeguarding.disputes import DisputePolicy
+from safeguarding.rapid_review import Majority, VoteRule
 from safeguarding.reminders import ChannelPurpose, ReminderPolicy
 from safeguarding.roles import Role
 
@@ -95,7 +97,9 @@ class Settings(BaseSettings):
     outbox_concurrency: int = Field(default=8, ge=1, le=64)
     teams_service_url: str = ""  # opens personal chats before anyone has written to the bot
 
-    @field_validator("reminder_days_before", mode="before")
+    @field_validator(
+        "reminder_days_before", "dispute_stage_days", "dispute_reminder_days_before", mode="before"
+    )
     @classmethod
     def _split_days(cls, value: object) -> object:
         if isinstance(value, str):
@@ -110,6 +114,18 @@ class Settings(BaseSettings):
             raise ValueError("OUTBOX_LEASE_SECONDS must be over twice OUTBOX_SEND_TIMEOUT_SECONDS")
         return self
 
+    # -- issue 6: the rapid review (README, "Rapid review") --------------------------------
+    rapid_review_vote_working_days: int = Field(default=3, ge=1, le=15)  # how long a vote is open
+    rapid_review_vote_quorum: int = Field(default=0, ge=0)  # votes needed; 0 = every core member
+    rapid_review_vote_majority: Majority = Majority.OF_VOTES  # or of_seats
+    rapid_review_partner_confirmations: int = Field(default=0, ge=0)  # 0 = every partner
+    rapid_review_export_initials: bool = False  # the child's initials in the Panel document
+
+    def vote_rule(self) -> VoteRule:
+        return VoteRule(
+            quorum=self.rapid_review_vote_quorum, majority=self.rapid_review_vote_majority
+        )
+
     def reminder_policy(self) -> ReminderPolicy:
         return ReminderPolicy(
             days_before=self.reminder_days_before,
@@ -118,6 +134,25 @@ class Settings(BaseSettings):
             escalate_unacknowledged=self.reminder_escalate,
             send_time=self.reminder_time,
             channels=self.reminder_channels,
+        )
+
+    # -- issue 7: differences of opinion (README, "Differences of opinion") ----------------
+    # Working days for each stage's target (1 liaison, 2 partners, 3 mediation): the seed
+    # sets none; local escalation policies use 2-5.
+    dispute_stage_days: Annotated[tuple[int, ...], NoDecode] = (5, 5, 5)
+    dispute_reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (2,)
+    # When a stage's target passes unresolved: off = prompt the Hub; on = escalate at once.
+    dispute_auto_escalate: bool = False
+
+    def dispute_policy(self) -> DisputePolicy:
+        stage_days = self.dispute_stage_days
+        if len(stage_days) != 3:
+            raise ValueError("DISPUTE_STAGE_DAYS needs three numbers, e.g. 5,5,5")
+        return DisputePolicy(
+            stage_days=(stage_days[0], stage_days[1], stage_days[2]),
+            days_before=self.dispute_reminder_days_before,
+            auto_escalate=self.dispute_auto_escalate,
+            send_time=self.reminder_time,
         )
 
     partnership_name: str = "North Lincolnshire Safeguarding Children Partnership"

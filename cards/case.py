@@ -25,10 +25,12 @@ from adaptive_cards.card import (
 )
 
 from cards.base import TEAMS_CARD_VERSION, Card, execute, facts, finish, heading, paragraph
+from cards.dispute import VERB_START as VERB_DISAGREE
 
 VERB_DETAILS = "case.details"
 VERB_PANEL_NOTIFIED = "case.panel_notified"
 VERB_NOT_MET = "case.not_met"
+VERB_START_RAPID_REVIEW = "rapid_review.choose"  # issue 6: handled by features/rapid_review.py
 MAX_REASON_CHARS = 500
 
 
@@ -50,7 +52,11 @@ class CaseCardView:
     today: str  # ISO, the latest date the Panel notification may be recorded as
     can_record_panel: bool = False
     can_close_not_met: bool = False
+    can_start_rapid_review: bool = False
     note: str | None = None  # e.g. "Panel notified on … by … (late)"
+    # "1 open difference of opinion (stage 2, target …)": reference-level facts only.
+    disputes: str | None = None
+    can_disagree: bool = False  # shows "Disagree", which starts the raise dialog privately
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ def hub_card(view: CaseCardView) -> Card:
     ]
     if view.note:
         body.append(paragraph(view.note, subtle=True, small=True))
+    if view.disputes:
+        body.append(paragraph(view.disputes, small=True))
     data = {"reference": view.reference}
     actions: list[Any] = [execute("Open details (personal chat)", VERB_DETAILS, data)]
     if view.can_record_panel:
@@ -153,6 +161,8 @@ def hub_card(view: CaseCardView) -> Card:
                 ),
             )
         )
+    if view.can_start_rapid_review:
+        actions.append(execute("Start rapid review", VERB_START_RAPID_REVIEW, data))
     if view.can_close_not_met:
         actions.append(
             ActionShowCard(
@@ -173,6 +183,8 @@ def hub_card(view: CaseCardView) -> Card:
                 ),
             )
         )
+    if view.can_disagree:
+        actions.append(execute("Disagree (personal chat)", VERB_DISAGREE, data))
     return finish(body, actions, fallback=f"Case {view.reference}: {view.stage}")
 
 

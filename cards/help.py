@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,16 @@ class HelpView:
     today: date
 
 
+def _usage(usage: str) -> str:
+    """``status <reference>`` as ``status REFERENCE``: Teams drops anything that looks like an
+    HTML tag from card text, so angle-bracket placeholders would vanish."""
+    return re.sub(r"<([^>]+)>", lambda m: m.group(1).upper(), usage)
+
+
+def _commands(view: HelpView) -> list[tuple[str, str]]:
+    return [(_usage(c.usage), c.description) for c in view.commands]
+
+
 def _clock_input(today: date) -> InputDate:
     return InputDate(
         id="aware_on",
@@ -42,7 +53,7 @@ def help_card(view: HelpView) -> Card:
     body = [
         heading("What I can do for you"),
         paragraph(f"{view.user_name} · {roles}", subtle=True, small=True),
-        facts([(c.usage, c.description) for c in view.commands]),
+        facts(_commands(view)),
         subheading("Work out the statutory deadlines"),
         paragraph(
             "Pick the date the partners became aware of an incident to see every statutory "
@@ -73,7 +84,7 @@ def welcome_card(view: HelpView) -> Card:
             small=True,
         ),
         subheading("Things you can ask"),
-        facts([(c.usage, c.description) for c in view.commands]),
+        facts(_commands(view)),
     ]
     return finish(
         body,

@@ -35,6 +35,7 @@ class Action(StrEnum):
     RECORD_PANEL_EXCHANGE = "record_panel_exchange"
     RAISE_DISPUTE = "raise_dispute"
     MEDIATE_DISPUTE = "mediate_dispute"
+    RESPOND_DISPUTE = "respond_dispute"  # the dispute checks the person is a party to it
     MANAGE_ACTION_PLAN = "manage_action_plan"
     ACKNOWLEDGE_REMINDER = "acknowledge_reminder"
     EXPORT_EVIDENCE = "export_evidence"
@@ -71,6 +72,8 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.RECORD_PANEL_EXCHANGE: _HUB,
     Action.RAISE_DISPUTE: _PARTNERS | _CSPRG | _HUB | {Role.AGENCY_LEAD},
     Action.MEDIATE_DISPUTE: frozenset({Role.SCRUTINY_OFFICER}),
+    # Everyone who can be a party to a dispute at some stage; which stage is the dispute's call.
+    Action.RESPOND_DISPUTE: _PARTNERS | _CSPRG | _HUB | {Role.AGENCY_LEAD, Role.SCRUTINY_OFFICER},
     Action.MANAGE_ACTION_PLAN: _HUB | _CSPRG | {Role.SPLIG_MEMBER},
     Action.ACKNOWLEDGE_REMINDER: _CASE_READERS | {Role.SPLIG_MEMBER},
     Action.EXPORT_EVIDENCE: _HUB | {Role.ADMIN},
@@ -97,6 +100,7 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.RECORD_PANEL_EXCHANGE: "record what was sent to or received from the Panel",
     Action.RAISE_DISPUTE: "raise a difference of opinion",
     Action.MEDIATE_DISPUTE: "mediate a difference of opinion",
+    Action.RESPOND_DISPUTE: "take part in a difference of opinion",
     Action.MANAGE_ACTION_PLAN: "manage the action plan",
     Action.ACKNOWLEDGE_REMINDER: "acknowledge reminders",
     Action.EXPORT_EVIDENCE: "export the evidence bundle",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from botbuilder.core import InvokeResponse
@@ -41,14 +41,16 @@ from cards.case import (
 )
 from cards.notification import ConfirmationView, confirmation_card
 from dialogs.notification import Submission
-from safeguarding import milestones
+from safeguarding import disputes, milestones
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.case_clocks import CaseClock, ClockStatus, case_clocks
 from safeguarding.clocks import ClockId, ClockRule, clock_rule, compute_deadline, format_day
+from safeguarding.disputes import DisputePolicy
 from safeguarding.errors import InvalidInput
 from safeguarding.notification import LABELS, Route, decide_route
 from safeguarding.policy import Action, can, may_see_case, require_case_access
+from safeguarding.rapid_review import can_start as can_start_rapid_review
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
 from storage.access_log import AccessLogRepository
@@ -80,6 +82,8 @@ class CaseSettings:
     clocks: tuple[ClockRule, ...]
     convention: CountingConvention
     hub_contact: str
+    # Issue 7: stage targets, for the case card's "open difference of opinion" line.
+    dispute_policy: DisputePolicy = field(default_factory=DisputePolicy)
 
 
 HUB_CARD_POSTED = "hub_card.posted"  # data: {"keys": outbox keys of every copy of the card}
@@ -483,8 +487,16 @@ class Cases:
         return await CaseDetailsRepository(session, self._cipher).get(reference) or {}
 
     async def _refresh_hub_card(self, uow: UnitOfWork, case: Case, turn: Turn) -> Card:
-        """Save the case and update every copy of its Hub card in place (for everyone)."""
-        card = hub_card(self._card_view(case, turn.today))
+        return await self.refresh_hub_card(uow, case, today=turn.today, now=turn.now)
+
+    async def refresh_hub_card(
+        self, uow: UnitOfWork, case: Case, *, today: date, now: datetime
+    ) -> Card:
+        """Save the case and update every copy of its Hub card in place (for everyone).
+
+        Public for other features whose changes show on the card (differences of opinion).
+        """
+        card = hub_card(self._card_view(case, today))
         posted = next((e for e in reversed(case.events) if e.kind == HUB_CARD_POSTED), None)
         for original in posted.data.get("keys", []) if posted else []:
             await update_message(
@@ -492,7 +504,7 @@ class Cases:
                 original,
                 card,
                 f"{original}:update:{len(case.events)}",
-                now=turn.now,
+                now=now,
                 case_reference=str(case.reference),
             )
         await uow.cases.save(case)
@@ -541,7 +553,10 @@ class Cases:
             can_record_panel=case.stage is Stage.NOTIFIED
             and case.facts.get("route") == Route.SERIOUS.value,
             can_close_not_met=case.stage is Stage.NOTIFIED,
+            can_start_rapid_review=can_start_rapid_review(case),
             note=note,
+            disputes=disputes.case_card_line(case, self._s.calendar, self._s.dispute_policy),
+            can_disagree=case.is_open,
         )
 
 
@@ -560,6 +575,17 @@ def _next_step(case: Case) -> str:
         return "The Hub decides how to proceed."
     if case.stage is Stage.PANEL_NOTIFIED:
         return "The Hub starts the rapid review and asks the agencies for their reports."
+    if case.stage is Stage.RAPID_REVIEW:
+        return "The agencies send their reports; the Hub then opens the CSPR Group vote."
+    if case.stage is Stage.RECOMMENDATION:
+        return "The CSPR Group votes a recommendation (the Hub closes the vote)."
+    if case.stage is Stage.PARTNERS_DECISION:
+        return (
+            "The safeguarding partners confirm or challenge the recommendation; the Hub then "
+            "sends the rapid review to the Panel."
+        )
+    if case.stage is Stage.WITH_PANEL:
+        return "The Panel answers; the Hub records its decision."
     if case.stage is Stage.CLOSED:
         return "None: the case is closed."
     return f"Continue the {case.stage.label.lower()}."

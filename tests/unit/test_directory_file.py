@@ -57,7 +57,20 @@ def test_the_playground_users_are_demo_people_covering_the_main_roles() -> None:
     users = [playground["currentUser"], *playground["users"]]
     assert len(playground["users"]) == 5, "the Playground requires exactly five other users"
     assert playground["tenantId"]
-    assert playground["team"]["channels"]
+    assert 1 <= len(playground["team"]["channels"]) <= 1, (
+        "the Playground allows one channel besides General, and exits at start otherwise"
+    )
+    assert set(playground) == {
+        "version",
+        "tenantId",
+        "bot",
+        "currentUser",
+        "users",
+        "personalChat",
+        "groupChat",
+        "team",
+    }, "the Playground refuses any other top-level key"
+    assert len(playground["bot"]["name"]) <= 42
     roles = set()
     for user in users:
         person = demo[user["aadObjectId"]]

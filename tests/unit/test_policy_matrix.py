@@ -29,6 +29,7 @@ decide_recommendation      . . . . . Y . . .
 record_panel_exchange      . . Y . . . . . .
 raise_dispute              . Y Y Y Y Y . . .
 mediate_dispute            . . . . . . Y . .
+respond_dispute            . Y Y Y Y Y Y . .
 manage_action_plan         . . Y Y Y . . Y .
 acknowledge_reminder       . Y Y Y Y Y Y Y .
 export_evidence            . . Y . . . . . Y

@@ -1,0 +1,410 @@
+"""The rapid review document for the Panel: ``GET /rapid-review/{reference}.md|html?token=...``.
+
+Delivered like the evidence bundle (``bot_app/evidence_http.py``): a Hub officer asks for it
+(``rapid-review <reference>`` or the tracker's button) and gets two links in a personal chat,
+carrying a token signed with ``EXPORT_SIGNING_KEY``, bound to them and to this document of
+this case, valid for 15 minutes. A download checks the token, checks the person's role again,
+writes the access log, and answers.
+
+The document holds what the Panel needs - the case facts, each agency's summary, immediate
+actions and learning, the vote with each member's rationale, the partners' decision - and no
+identifiers beyond those the Hub configured (``RAPID_REVIEW_EXPORT_INITIALS``: the child's
+initials; never a name). It is built once as sections and rendered as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot_app.evidence_http import _HTML_POLICY, _SECURITY_HEADERS, _page, _table
+from bot_app.identity import Directory
+from bot_app.security import (
+    EXPORT_LINK_LIFETIME,
+    InvalidExportToken,
+    read_export_token,
+    sign_export_token,
+)
+from cards.rapid_review import DocumentLinksView
+from safeguarding import milestones
+from safeguarding import rapid_review as rr
+from safeguarding.calendar import CountingConvention, WorkingDayCalendar
+from safeguarding.case import Case
+from safeguarding.case_clocks import CaseClock, case_clocks
+from safeguarding.clocks import ClockRule, format_day
+from safeguarding.errors import InvalidInput
+from safeguarding.notification import LABELS
+from safeguarding.policy import Action, can
+from safeguarding.reference import CaseReference
+from safeguarding.roles import Person
+from storage.access_log import AccessLogRepository
+from storage.details import CaseDetailsRepository, Cipher
+from storage.rapid_review import AgencyReport, RapidReviewRepository
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# The token names this document, so an evidence-bundle link cannot fetch it (and vice versa).
+_SCOPE: Final = "/rapid-review"
+
+Table = tuple[Sequence[str], Sequence[Sequence[str]]]
+Block = str | Table  # a paragraph, or a table (headers, rows)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: Sequence[Block]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    subtitle: str
+    sections: Sequence[Section]
+
+
+@dataclass(frozen=True)
+class DocumentLinks:
+    """What the chat side needs: signed, expiring links for one person and one case."""
+
+    signing_key: bytes
+    public_base_url: str
+    calendar: WorkingDayCalendar
+    now: Callable[[], datetime]
+
+    def links(self, reference: str, person: Person) -> DocumentLinksView:
+        expires_at = self.now() + EXPORT_LINK_LIFETIME
+        token = sign_export_token(
+            self.signing_key,
+            reference=reference + _SCOPE,
+            person_id=person.object_id,
+            expires_at=expires_at,
+        )
+        base = f"{self.public_base_url.rstrip('/')}/rapid-review/{quote(reference)}"
+        local = expires_at.astimezone(self.calendar.timezone)
+        return DocumentLinksView(
+            reference=reference,
+            html_url=f"{base}.html?token={token}",
+            markdown_url=f"{base}.md?token={token}",
+            expires=f"{local:%H:%M} on {local.day} {local:%B %Y}",
+        )
+
+
+@dataclass(frozen=True)
+class DocumentService:
+    sessions: async_sessionmaker[AsyncSession]
+    directory: Directory
+    cipher: Cipher
+    links: DocumentLinks
+    partnership: str
+    clocks: tuple[ClockRule, ...]
+    convention: CountingConvention
+    include_initials: bool
+
+    async def document(
+        self, session: AsyncSession, case: Case, person: Person, at: datetime
+    ) -> Document:
+        reference = str(case.reference)
+        repository = RapidReviewRepository(session, self.cipher)
+        state = rr.state_of(case)
+        decided = next((r for r in reversed(state.rounds) if r.closed), state.round)
+        ballots = await repository.ballots(reference, decided.number) if decided else []
+        initials = ""
+        if self.include_initials:
+            initials = str(
+                (await CaseDetailsRepository(session, self.cipher).get(reference) or {}).get(
+                    "initials"
+                )
+                or ""
+            )
+        calendar = self.links.calendar
+        return build_document(
+            case,
+            reports=await repository.reports(reference),
+            ballots=ballots,
+            clocks=case_clocks(
+                case,
+                today=calendar.local_date(at),
+                calendar=calendar,
+                table=self.clocks,
+                convention=self.convention,
+            ),
+            initials=initials,
+            subtitle=f"{self.partnership} · prepared {format_day(calendar.local_date(at))} by "
+            f"{person.name}",
+        )
+
+
+def build_document(
+    case: Case,
+    *,
+    reports: Sequence[AgencyReport],
+    ballots: Sequence[rr.Ballot],
+    clocks: Sequence[CaseClock],
+    initials: str,
+    subtitle: str,
+) -> Document:
+    """The rapid review as sections, from the case, its reports and the decisive round."""
+    state = rr.state_of(case)
+    facts = case.facts
+    child = facts.get("child", {})
+    cross = facts.get("cross_boundary", {})
+
+    def label(value: Any) -> str:
+        return LABELS.get(str(value), str(value or "-"))
+
+    def yes(value: Any) -> str:
+        return "Yes" if value else "No"
+
+    case_rows = [
+        ("Reference", str(case.reference)),
+        *([("Child's initials", initials)] if initials else []),
+        ("Notifying agency", str(facts.get("agency") or "-")),
+        ("Incident", format_day(case.incident_on) if case.incident_on else "not recorded"),
+        ("Partners aware", format_day(case.aware_on)),
+        ("What happened", label(facts.get("outcome"))),
+        ("Abuse or neglect", label(facts.get("abuse_or_neglect"))),
+        ("Nature of harm", ", ".join(label(h) for h in facts.get("harm_types", [])) or "-"),
+        ("Age", label(child.get("age_band"))),
+        ("Looked after", yes(child.get("looked_after"))),
+        ("Child protection plan", yes(child.get("child_protection_plan"))),
+        ("Educated otherwise than at school", yes(child.get("educated_otherwise"))),
+        ("Other areas involved", yes(any(cross.values()) if isinstance(cross, dict) else False)),
+        (
+            "Parallel processes",
+            ", ".join(label(p) for p in facts.get("parallel_processes", [])) or "None",
+        ),
+        ("Stage", case.stage.label),
+    ]
+    by_agency = {r.agency: r for r in reports}
+    summaries: list[Block] = []
+    actions: list[Sequence[str]] = []
+    learning: list[Sequence[str]] = []
+    for agency, status in state.agencies.items():
+        report = by_agency.get(agency)
+        requested = f"asked {format_day(status.requested_on)}"
+        if report is None:
+            summaries.append(f"**{agency}** ({requested}): no report received.")
+            continue
+        sent = f"sent {format_day(status.submitted_on)}" if status.submitted_on else "sent"
+        flags = f"{requested}, {sent}{', late' if status.late else ''}, version {report.version}"
+        if report.nil_return:
+            summaries.append(f"**{agency}** ({flags}): nil return - {report.content['nil_reason']}")
+            continue
+        welfare = (
+            "considered"
+            if report.content.get("welfare_considered") == "true"
+            else "not recorded as considered"
+        )
+        summaries.append(
+            f"**{agency}** ({flags}): {report.content['facts']} Staff welfare {welfare}"
+            + (f": {report.content['welfare']}" if report.content.get("welfare") else ".")
+        )
+        actions.append((agency, report.content["actions"]))
+        learning.append((agency, report.content["learning"]))
+    decided = next((r for r in reversed(state.rounds) if r.closed), state.round)
+    vote_blocks: list[Block] = []
+    if decided is None:
+        vote_blocks.append("The CSPR Group has not voted yet.")
+    else:
+        outcome = (
+            f"Recommendation: **{decided.recommendation.label}** ({decided.reason})."
+            if decided.recommendation
+            else ("No recommendation" + (f": {decided.reason}." if decided.reason else " yet."))
+        )
+        vote_blocks += [
+            f"Round {decided.number}{'' if decided.closed else ' (still open)'}. {outcome}",
+            (
+                ("Member", "Voted by", "Vote", "Criteria", "Rationale"),
+                [
+                    (
+                        decided.seats.get(b.seat, b.voter_name),
+                        b.voter_name,
+                        b.choice.label,
+                        "; ".join(c.label for c in b.criteria) or "-",
+                        b.rationale,
+                    )
+                    for b in ballots
+                ],
+            ),
+        ]
+    partner_rows = [
+        (
+            e.actor.name,
+            "Confirmed" if e.kind == rr.PARTNER_CONFIRMED else "Challenged",
+            format_day(e.at.date()),
+            e.why or "",
+        )
+        for e in case.events
+        if e.kind in {rr.PARTNER_CONFIRMED, rr.PARTNER_CHALLENGED}
+    ]
+    decision = (
+        f"The safeguarding partners confirmed: **{state.confirmed.label}**."
+        if state.confirmed
+        else "The safeguarding partners have not confirmed a decision yet."
+    )
+    panel: list[Block] = []
+    sent_event = next((e for e in case.events if e.kind == milestones.RAPID_REVIEW_SENT), None)
+    panel.append(sent_event.what if sent_event else "Not yet sent to the Panel.")
+    panel += [
+        e.what + (f" Note: {e.why}" if e.why else "")
+        for e in case.events
+        if e.kind == milestones.PANEL_DECIDED
+    ]
+    return Document(
+        title=f"Rapid review: case {case.reference}",
+        subtitle=subtitle,
+        sections=[
+            Section("The case", [(("", ""), case_rows)]),
+            Section(
+                "Deadlines",
+                [
+                    (
+                        ("Clock", "Due", "Status", "Met on"),
+                        [
+                            (
+                                c.title,
+                                format_day(c.deadline.due),
+                                c.status.value.replace("_", " "),
+                                format_day(c.met_on) if c.met_on else "",
+                            )
+                            for c in clocks
+                        ],
+                    )
+                ],
+            ),
+            Section("Agency summaries", summaries or ["No agency was asked for a report."]),
+            Section("Immediate safety actions", [(("Agency", "Taken or needed"), actions)]),
+            Section("Potential learning", [(("Agency", "Learning"), learning)]),
+            Section("The CSPR Group's vote", vote_blocks),
+            Section(
+                "The partners' decision",
+                [decision, (("Partner", "Decision", "On", "Reason"), partner_rows)],
+            ),
+            Section("The Panel", panel),
+        ],
+    )
+
+
+def to_markdown(document: Document) -> str:
+    lines = [f"# {document.title}", "", f"_{document.subtitle}_", ""]
+    for section in document.sections:
+        lines += [f"## {section.title}", ""]
+        for block in section.blocks:
+            if isinstance(block, str):
+                lines += [block, ""]
+                continue
+            headers, rows = block
+            if not rows:
+                lines += ["None recorded.", ""]
+                continue
+            lines.append("| " + " | ".join(h or " " for h in headers) + " |")
+            lines.append("|" + "---|" * len(headers))
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def to_html(document: Document) -> str:
+    parts = [
+        f"<h1>{html.escape(document.title)}</h1>",
+        f'<p class="small">{html.escape(document.subtitle)}</p>',
+    ]
+    for section in document.sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        for block in section.blocks:
+            if isinstance(block, str):
+                text = html.escape(block)
+                while "**" in text:  # the only Markdown the paragraphs use: bold
+                    text = text.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
+                parts.append(f"<p>{text}</p>")
+            else:
+                parts.append(_table(block[0], block[1], "None recorded."))
+    return _page(document.title, "".join(parts))
+
+
+SERVICE = web.AppKey("rapid_review_document", DocumentService)
+
+
+def add_document_routes(app: web.Application, service: DocumentService) -> None:
+    app[SERVICE] = service
+    app.router.add_get(r"/rapid-review/{reference:[A-Za-z0-9-]+}.{format:md|html}", download)
+
+
+async def download(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    as_markdown = request.match_info["format"] == "md"
+    try:
+        reference = CaseReference.parse(request.match_info["reference"])
+    except InvalidInput:
+        return _refuse(404, "There is no such case.")
+    now = service.links.now()
+    try:
+        person_id = read_export_token(
+            service.links.signing_key,
+            request.query.get("token", ""),
+            reference=str(reference) + _SCOPE,
+            now=now,
+        )
+    except InvalidExportToken as refused:
+        log.warning("refused a rapid review download for %s: %s", reference, refused)
+        return _refuse(
+            403,
+            "This download link is not valid, or has expired (links last 15 minutes). Ask for a "
+            f"new one with rapid-review {reference}.",
+        )
+    person = await service.directory.resolve(person_id, "")
+    if not can(person, Action.RECORD_PANEL_EXCHANGE):
+        log.warning(
+            "refused a rapid review download for %s: %s lacks the role", reference, person_id
+        )
+        return _refuse(403, "You no longer hold a role that may send the rapid review.")
+    async with UnitOfWork(service.sessions) as uow:
+        case = await uow.cases.find(reference)
+        if case is None:
+            return _refuse(404, "There is no such case.")
+        document = await service.document(uow.session, case, person, now)
+        await AccessLogRepository(uow.session).record(
+            str(reference),
+            person.object_id,
+            f"downloaded the rapid review document ({'Markdown' if as_markdown else 'printable'})",
+            now,
+        )
+        await uow.commit()
+    log.info("rapid review document of %s downloaded by %s", reference, person.object_id)
+    if as_markdown:
+        return web.Response(
+            text=to_markdown(document),
+            content_type="text/markdown",
+            headers={
+                **_SECURITY_HEADERS,
+                "Content-Disposition": f'attachment; filename="{reference}-rapid-review.md"',
+            },
+        )
+    return web.Response(
+        text=to_html(document),
+        content_type="text/html",
+        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
+    )
+
+
+def _refuse(status: int, message: str) -> web.Response:
+    return web.Response(
+        text=_page("Rapid review document unavailable", f"<p>{html.escape(message)}</p>"),
+        status=status,
+        content_type="text/html",
+        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
+    )

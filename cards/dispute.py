@@ -1,0 +1,415 @@
+"""Cards for differences of opinion: raising one, the parties' card, and channel notices.
+
+Two kinds of card, kept apart on purpose (domain.md, "Information governance"):
+
+* ``notice_card`` may be posted in a channel: the case reference, the dispute's number, its
+  topic, stage and target date - never the position, the reasons or any answer;
+* ``dispute_card`` goes only to the parties, in personal chat: the history with its
+  narrative, and the Respond / Resolve / Escalate buttons (``Action.Execute``) for the
+  current stage. Each button carries the stage it was drawn for, so a press on an older card
+  is refused rather than applied to a stage the person never saw.
+
+The raise dialog's cards use ``Action.Submit`` with a token and step, as the notification
+dialog's do, so stale cards are recognised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from adaptive_cards import types
+from adaptive_cards.card import (
+    ActionExecute,
+    ActionShowCard,
+    ActionSubmit,
+    AdaptiveCard,
+    Container,
+    InputChoice,
+    InputChoiceSet,
+    InputText,
+    TextBlock,
+)
+
+from cards.base import TEAMS_CARD_VERSION, Card, execute, facts, finish, heading, paragraph
+from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic
+
+VERB_START: Final = "dispute.start"  # the case card's "Disagree" button
+VERB_OPEN: Final = "dispute.open"  # a notice's "Open in personal chat"
+VERB_RESPOND: Final = "dispute.respond"
+VERB_ESCALATE: Final = "dispute.escalate"
+VERB_RESOLVE: Final = "dispute.resolve"
+VERB_FROM_REFERRAL: Final = "dispute.from_referral"
+
+NEVER_A_PAUSE: Final = (
+    "A difference of opinion does not pause any statutory clock, and must never delay action "
+    "to keep a child safe."
+)
+
+
+# -- raising: the dialog's cards -----------------------------------------------------------
+
+RAISE_STEPS: Final = ("topic", "position")
+
+
+@dataclass(frozen=True)
+class RaiseStepView:
+    reference: str
+    step: str  # "topic" or "position"
+    token: str
+    draft: dict[str, str]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RaiseReviewView:
+    reference: str
+    token: str
+    topic: str  # its label
+    position: str
+    reasons: str
+    stage_days: int  # the first stage's target, in working days
+    error: str | None = None
+
+
+def _error_block(error: str | None) -> list[Any]:
+    if not error:
+        return []
+    return [
+        Container(
+            style=types.ContainerStyle.ATTENTION,
+            items=[TextBlock(text=error, wrap=True, weight=types.FontWeight.BOLDER)],
+        )
+    ]
+
+
+def _submit(title: str, token: str, step: str, nav: str, **style: Any) -> ActionSubmit:
+    return ActionSubmit(title=title, data={"token": token, "step": step, "nav": nav}, **style)
+
+
+def raise_step_card(view: RaiseStepView) -> Card:
+    number = RAISE_STEPS.index(view.step) + 1
+    body: list[Any] = [
+        heading(f"Raise a difference of opinion on {view.reference}"),
+        paragraph(f"Step {number} of {len(RAISE_STEPS)}", subtle=True),
+        *_error_block(view.error),
+    ]
+    if view.step == "topic":
+        body.append(
+            InputChoiceSet(
+                id="topic",
+                label="What is it about?",
+                style=types.ChoiceInputStyle.EXPANDED,
+                choices=[InputChoice(title=t.label, value=t.value) for t in Topic],
+                value=view.draft.get("topic") or None,
+                is_required=True,
+                error_message="Please choose what it is about.",
+            )
+        )
+    else:
+        body += [
+            InputText(
+                id="position",
+                label="Your organisation's position",
+                is_multiline=True,
+                max_length=MAX_POSITION_CHARS,
+                value=view.draft.get("position") or None,
+                is_required=True,
+                error_message="Please give your position.",
+            ),
+            InputText(
+                id="reasons",
+                label="Your reasons",
+                is_multiline=True,
+                max_length=MAX_TEXT_CHARS,
+                value=view.draft.get("reasons") or None,
+                is_required=True,
+                error_message="Please give your reasons.",
+            ),
+            paragraph(
+                "Only the parties see this, in personal chat; channels see the case reference, "
+                "stage and target date only.",
+                subtle=True,
+                small=True,
+            ),
+        ]
+    actions = [_submit("Next", view.token, view.step, "next", style=types.ActionStyle.POSITIVE)]
+    if number > 1:
+        actions.append(_submit("Back", view.token, view.step, "back"))
+    actions.append(_submit("Cancel", view.token, view.step, "cancel"))
+    return finish(body, actions, fallback=f"Difference of opinion on {view.reference}")
+
+
+def raise_review_card(view: RaiseReviewView) -> Card:
+    body: list[Any] = [
+        heading(f"Check and raise: {view.reference}"),
+        *_error_block(view.error),
+        facts([("About", view.topic)]),
+        paragraph(f"**Position:** {view.position}"),
+        paragraph(f"**Reasons:** {view.reasons}"),
+        paragraph(
+            "Raising it tells the partners' representatives (the CSPR Group core members) and "
+            f"the Hub, who aim to resolve it within {view.stage_days} working days before it goes "
+            f"further. {NEVER_A_PAUSE}",
+            small=True,
+        ),
+    ]
+    actions = [
+        _submit("Raise it", view.token, "review", "submit", style=types.ActionStyle.POSITIVE),
+        _submit("Back", view.token, "review", "back"),
+        _submit("Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE),
+    ]
+    return finish(body, actions, fallback=f"Raise a difference of opinion on {view.reference}")
+
+
+def start_card(reference: str) -> Card:
+    """Sent to a personal chat when someone asks to disagree from a channel or the case card."""
+    return finish(
+        [
+            heading(f"Raise a difference of opinion on {reference}"),
+            paragraph(
+                "Your position and reasons belong here, in our personal chat. Press Start when "
+                "you're ready."
+            ),
+        ],
+        [
+            ActionSubmit(
+                title="Start",
+                style=types.ActionStyle.POSITIVE,
+                data={"command": f"disagree {reference}"},
+            )
+        ],
+        fallback=f"Raise a difference of opinion on {reference}",
+    )
+
+
+# -- the parties' card (personal chat only) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: str
+    who: str
+    what: str
+    text: str | None  # the narrative, or None
+
+
+@dataclass(frozen=True)
+class DisputeView:
+    reference: str
+    number: int
+    topic: str
+    stage: int
+    stage_label: str
+    target: str
+    status: str  # "Open", "Target passed", "Resolved on …"
+    raised_by: str
+    history: Sequence[HistoryLine]
+    can_act: bool = False  # respond (and escalate, below stage 3)
+    can_resolve: bool = False
+    can_escalate: bool = False
+    notice: str | None = None  # e.g. "Your response was recorded."
+
+
+def dispute_card(view: DisputeView) -> Card:
+    body: list[Any] = [
+        heading(f"Difference of opinion {view.number} on {view.reference}"),
+        paragraph(
+            "Confidential: for the parties, in personal chat only. Don't copy it into a channel.",
+            subtle=True,
+            small=True,
+        ),
+    ]
+    if view.notice:
+        body.append(TextBlock(text=view.notice, wrap=True, color=types.Colors.GOOD))
+    body.append(
+        facts(
+            [
+                ("About", view.topic),
+                ("Stage", view.stage_label),
+                ("Target", view.target),
+                ("Status", view.status),
+                ("Raised by", view.raised_by),
+            ]
+        )
+    )
+    for line in view.history:
+        items: list[Any] = [TextBlock(text=f"**{line.when}** · {line.who}", wrap=True)]
+        items.append(paragraph(line.what, small=True, subtle=True))
+        if line.text:
+            items.append(paragraph(line.text))
+        body.append(Container(separator=True, items=items))
+    body.append(paragraph(NEVER_A_PAUSE, subtle=True, small=True))
+    data = {"reference": view.reference, "number": view.number, "stage": view.stage}
+    actions: list[Any] = []
+    if view.can_act:
+        actions.append(
+            _text_action("Respond", "response", "Your response", VERB_RESPOND, data, "Send")
+        )
+    if view.can_resolve:
+        actions.append(
+            _text_action(
+                "Resolve", "outcome", "The agreed outcome", VERB_RESOLVE, data, "Record outcome"
+            )
+        )
+    if view.can_escalate:
+        actions.append(
+            _text_action(
+                "Escalate", "reason", "Why it must go further", VERB_ESCALATE, data, "Escalate"
+            )
+        )
+    return finish(
+        body, actions, fallback=f"Difference of opinion {view.number} on {view.reference}"
+    )
+
+
+def _text_action(
+    title: str, input_id: str, label: str, verb: str, data: dict[str, Any], button: str
+) -> ActionShowCard:
+    return ActionShowCard(
+        title=title,
+        card=AdaptiveCard(
+            version=TEAMS_CARD_VERSION,
+            body=[
+                InputText(
+                    id=input_id,
+                    label=label,
+                    is_multiline=True,
+                    max_length=MAX_TEXT_CHARS,
+                    is_required=True,
+                    error_message=f"{label} is required.",
+                )
+            ],
+            actions=[ActionExecute(title=button, verb=verb, data=data)],
+        ),
+    )
+
+
+# -- channel notices (no narrative) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    reference: str
+    number: int
+    topic: str
+    stage_label: str
+    target: str
+    headline: str  # "New difference of opinion", "Reminder: target in 2 working days", …
+    late_note: str | None = None
+
+
+def notice_summary(view: NoticeView) -> str:
+    """The notification line: reference, number, stage and target only."""
+    return f"{view.reference}: difference of opinion {view.number}, {view.headline.lower()}"
+
+
+def notice_card(view: NoticeView) -> Card:
+    body: list[Any] = [
+        heading(f"{view.headline}: {view.reference}"),
+        facts(
+            [
+                ("Case", view.reference),
+                ("Difference of opinion", str(view.number)),
+                ("About", view.topic),
+                ("Stage", view.stage_label),
+                ("Target", view.target),
+            ]
+        ),
+    ]
+    if view.late_note:
+        body.append(paragraph(view.late_note, subtle=True, small=True))
+    body.append(
+        paragraph(
+            f"The parties have the details in personal chat. {NEVER_A_PAUSE}",
+            subtle=True,
+            small=True,
+        )
+    )
+    data = {"reference": view.reference, "number": view.number}
+    return finish(
+        body,
+        [execute("Open in personal chat", VERB_OPEN, data)],
+        fallback=notice_summary(view),
+    )
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    reference: str
+    seq: int
+    what: str  # the referral event's description (no narrative: that is in its ``why``)
+
+
+def referral_card(view: ReferralView) -> Card:
+    """To the Hub: the rapid review referred a difference of opinion; open one from it."""
+    return finish(
+        [
+            heading(f"Difference of opinion referred: {view.reference}"),
+            paragraph(view.what),
+            paragraph(
+                "Open it as a difference of opinion to start the ladder (stage 1: liaison with "
+                f"the partners' representatives and the Hub). {NEVER_A_PAUSE}",
+                small=True,
+            ),
+        ],
+        [
+            execute(
+                "Open a difference of opinion",
+                VERB_FROM_REFERRAL,
+                {"reference": view.reference, "referral": view.seq},
+            )
+        ],
+        fallback=f"{view.reference}: a difference of opinion was referred",
+    )
+
+
+# -- ``disputes``: the open ones a person takes part in -------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputeItem:
+    reference: str
+    number: int
+    topic: str
+    stage_label: str
+    target: str
+    overdue: bool
+
+
+def disputes_card(items: Sequence[DisputeItem]) -> Card:
+    body: list[Any] = [
+        heading("Open differences of opinion"),
+        paragraph("The ones you take part in at their current stage.", subtle=True, small=True),
+    ]
+    if not items:
+        body.append(paragraph("There are no open differences of opinion for you."))
+    for item in items:
+        body.append(
+            Container(
+                separator=True,
+                items=[
+                    TextBlock(
+                        text=f"**{item.reference}** · difference of opinion {item.number}",
+                        wrap=True,
+                    ),
+                    paragraph(f"{item.topic} · {item.stage_label}", small=True),
+                    TextBlock(
+                        text=f"Target: {item.target}" + (" (passed)" if item.overdue else ""),
+                        wrap=True,
+                        size=types.FontSize.SMALL,
+                        color=types.Colors.ATTENTION if item.overdue else None,
+                    ),
+                ],
+            )
+        )
+    actions = [
+        execute(
+            f"Open {item.reference} #{item.number}",
+            VERB_OPEN,
+            {"reference": item.reference, "number": item.number},
+        )
+        for item in items[:5]
+    ]
+    return finish(body, actions, fallback="Open differences of opinion")

@@ -1,0 +1,505 @@
+"""Cards of the rapid review: starting it, the agencies' requests and reports, the Hub's tracker,
+the partners' decision and the document links.
+
+The tracker, the request and the partners' card may be posted in channels, so they carry only
+the case reference, agencies, stages, dates and names of professionals - never a report's text
+or a rationale. The report cards are shown only in the agency lead's personal chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from adaptive_cards import types
+from adaptive_cards.card import (
+    ActionExecute,
+    ActionOpenUrl,
+    ActionShowCard,
+    ActionSubmit,
+    AdaptiveCard,
+    InputChoice,
+    InputChoiceSet,
+    InputDate,
+    InputText,
+    InputToggle,
+)
+
+from cards.base import (
+    TEAMS_CARD_VERSION,
+    Card,
+    execute,
+    facts,
+    finish,
+    heading,
+    paragraph,
+    subheading,
+)
+from cards.case import ClockLine, _clock_rows
+from cards.notification import _error_block, _nav
+from safeguarding.rapid_review import MAX_REASON_CHARS, PanelDecision
+
+VERB_START = "rapid_review.start"
+VERB_CANCEL = "rapid_review.cancel"
+VERB_OPEN_VOTE = "rapid_review.open_vote"
+VERB_CLOSE_VOTE = "rapid_review.close_vote"
+VERB_SENT = "rapid_review.sent"
+VERB_PANEL_DECIDED = "rapid_review.panel_decided"
+VERB_DOCUMENT = "rapid_review.document"
+VERB_CONFIRM = "partners.confirm"
+VERB_CHALLENGE = "partners.challenge"
+
+MAX_REPORT_CHARS: Final = 4000
+
+
+# -- starting ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartView:
+    reference: str
+    agencies: Sequence[str]
+    preselected: Sequence[str]
+    due: str  # when the reports will be due if asked today
+    error: str | None = None
+
+
+def start_card(view: StartView) -> Card:
+    data = {"reference": view.reference}
+    body: list[Any] = [
+        heading(f"Start the rapid review: case {view.reference}"),
+        paragraph(
+            "Choose the agencies involved. Each agency's safeguarding lead gets a request with "
+            f"the case reference and the due date only: **{view.due}**."
+        ),
+        *_error_block(view.error),
+        InputChoiceSet(
+            id="agencies",
+            label="Agencies to ask for a report",
+            choices=[InputChoice(title=a, value=a) for a in view.agencies],
+            is_multi_select=True,
+            style=types.ChoiceInputStyle.EXPANDED,
+            value=",".join(view.preselected) or None,
+            is_required=True,
+            error_message="Choose at least one agency.",
+        ),
+    ]
+    return finish(
+        body,
+        [
+            ActionExecute(
+                title="Ask for reports",
+                verb=VERB_START,
+                data=data,
+                style=types.ActionStyle.POSITIVE,
+            ),
+            ActionExecute(
+                title="Cancel",
+                verb=VERB_CANCEL,
+                data=data,
+                associated_inputs=types.AssociatedInputs.NONE,
+            ),
+        ],
+        fallback=f"Start the rapid review of case {view.reference}",
+    )
+
+
+@dataclass(frozen=True)
+class RequestView:
+    reference: str
+    agency: str
+    due: str
+
+
+def request_card(view: RequestView) -> Card:
+    """The request to an agency: reference, agency and due date - nothing about the child."""
+    return finish(
+        [
+            heading(f"Rapid review report requested: case {view.reference}"),
+            facts([("Agency", view.agency), ("Due", view.due)]),
+            paragraph(
+                "Please send your agency's report - the facts of your involvement, immediate "
+                "safety actions taken or needed, potential learning and staff welfare - or a nil "
+                "return with the reason. I'll guide you in our personal chat; the Hub can share "
+                "the case details with you there."
+            ),
+        ],
+        [
+            ActionSubmit(
+                title="Write the report",
+                style=types.ActionStyle.POSITIVE,
+                data={"command": f"report {view.reference}"},
+            )
+        ],
+        fallback=f"Rapid review report requested for case {view.reference}, due {view.due}",
+    )
+
+
+# -- the Hub's tracker -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyLine:
+    agency: str
+    due: str
+    state: str  # "Submitted Tue 1 Dec", "Nil return, late", "2 working days left"
+    alarming: bool = False
+
+
+@dataclass(frozen=True)
+class TrackerView:
+    reference: str
+    stage: str
+    clocks: Sequence[ClockLine]  # the 15-day clock (and the Panel's answer, once sent)
+    agencies: Sequence[AgencyLine]
+    vote: str  # "Not open yet", "Round 1 open until …: 2 of 3 voted", "Closed: …"
+    partners: str
+    panel: str
+    today: str  # ISO, the latest date a date input accepts
+    can_open_vote: bool = False
+    can_close_vote: bool = False
+    can_record_sent: bool = False
+    can_record_decision: bool = False
+    note: str | None = None
+
+
+def tracker_card(view: TrackerView) -> Card:
+    data = {"reference": view.reference}
+    body: list[Any] = [
+        heading(f"Rapid review: case {view.reference}"),
+        facts([("Stage", view.stage)]),
+        *_clock_rows(view.clocks),
+        subheading("Agency reports"),
+        *_clock_rows([ClockLine(a.agency, a.due, a.state, a.alarming) for a in view.agencies]),
+        subheading("Decision"),
+        facts(
+            [
+                ("CSPR Group vote", view.vote),
+                ("Partners", view.partners),
+                ("Panel", view.panel),
+            ]
+        ),
+    ]
+    if view.note:
+        body.append(paragraph(view.note, subtle=True, small=True))
+    actions: list[Any] = []
+    if view.can_open_vote:
+        actions.append(execute("Open the CSPR Group vote", VERB_OPEN_VOTE, data))
+    if view.can_close_vote:
+        actions.append(execute("Close the vote", VERB_CLOSE_VOTE, data))
+    if view.can_record_sent:
+        actions.append(
+            _show(
+                "Record: sent to the Panel",
+                [_date("sent_on", "Date the rapid review was sent to the Panel", view.today)],
+                ActionExecute(title="Record", verb=VERB_SENT, data=data),
+            )
+        )
+    if view.can_record_decision:
+        actions.append(
+            _show(
+                "Record the Panel's decision",
+                [
+                    InputChoiceSet(
+                        id="decision",
+                        label="The Panel's decision",
+                        choices=[InputChoice(title=d.label, value=d.value) for d in PanelDecision],
+                        style=types.ChoiceInputStyle.EXPANDED,
+                        is_required=True,
+                        error_message="Choose the Panel's decision.",
+                    ),
+                    _date("decided_on", "Date of the Panel's decision", view.today),
+                    InputText(
+                        id="note",
+                        label="Note (required for 'Other')",
+                        is_multiline=True,
+                        max_length=MAX_REASON_CHARS,
+                    ),
+                ],
+                ActionExecute(title="Record", verb=VERB_PANEL_DECIDED, data=data),
+            )
+        )
+    actions.append(execute("Rapid review document (personal chat)", VERB_DOCUMENT, data))
+    return finish(body, actions, fallback=f"Rapid review of case {view.reference}: {view.stage}")
+
+
+# -- the partners ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnersView:
+    reference: str
+    round: int
+    recommendation: str
+    basis: str  # "2 of 3 for …"
+    votes: Sequence[tuple[str, str]]  # member, their choice (no rationale: this may be posted)
+    confirmed_by: Sequence[str]
+    required: int
+    decided: str | None = None  # once confirmed or challenged
+
+
+def partners_card(view: PartnersView) -> Card:
+    data = {"reference": view.reference, "round": view.round}
+    body: list[Any] = [
+        heading(f"Partners' decision: case {view.reference}"),
+        paragraph(f"The CSPR Group recommends: **{view.recommendation}** ({view.basis})."),
+        facts(list(view.votes)),
+        paragraph(
+            f"Confirmed by {', '.join(view.confirmed_by) or 'nobody yet'} "
+            f"({len(view.confirmed_by)} of {view.required} needed).",
+            subtle=True,
+        ),
+    ]
+    actions: list[Any] = []
+    if view.decided:
+        body.append(paragraph(f"**{view.decided}**"))
+    else:
+        body.append(
+            paragraph(
+                "The members' rationales are in the rapid review document the Hub holds.",
+                subtle=True,
+                small=True,
+            )
+        )
+        actions = [
+            ActionExecute(
+                title="Confirm", verb=VERB_CONFIRM, data=data, style=types.ActionStyle.POSITIVE
+            ),
+            _show(
+                "Challenge",
+                [
+                    InputText(
+                        id="reason",
+                        label="Why you challenge the recommendation",
+                        is_multiline=True,
+                        max_length=MAX_REASON_CHARS,
+                        is_required=True,
+                        error_message="A reason is required.",
+                    ),
+                    InputChoiceSet(
+                        id="outcome",
+                        label="What should happen",
+                        choices=[
+                            InputChoice(title="Return it to the CSPR Group", value="return"),
+                            InputChoice(title="Raise a difference of opinion", value="dispute"),
+                        ],
+                        style=types.ChoiceInputStyle.EXPANDED,
+                        value="return",
+                        is_required=True,
+                    ),
+                ],
+                ActionExecute(title="Send the challenge", verb=VERB_CHALLENGE, data=data),
+            ),
+        ]
+    return finish(body, actions, fallback=f"Partners' decision on case {view.reference}")
+
+
+def referral_card(reference: str, what: str) -> Card:
+    """To the Hub: a difference of opinion, with no reason text (it may describe the case)."""
+    return finish(
+        [
+            heading(f"Difference of opinion: case {reference}"),
+            paragraph(what),
+            paragraph(
+                "Recorded in the case's trail. A difference of opinion never pauses a statutory "
+                "clock.",
+                subtle=True,
+                small=True,
+            ),
+        ],
+        fallback=f"Difference of opinion on case {reference}",
+    )
+
+
+# -- the agency report (personal chat only) ----------------------------------------------------
+
+REPORT_STEPS: Final[Mapping[str, str]] = {
+    "involvement": "Your agency's involvement",
+    "actions": "Immediate safety actions",
+    "learning": "Learning and staff welfare",
+}
+
+
+@dataclass(frozen=True)
+class ReportStepView:
+    reference: str
+    agency: str
+    due: str
+    step: str
+    token: str
+    draft: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    replacing: bool = False
+
+
+def report_step_card(view: ReportStepView) -> Card:
+    steps = list(REPORT_STEPS)
+    number = steps.index(view.step) + 1
+    d = view.draft
+    body: list[Any] = [
+        heading(f"Rapid review report: case {view.reference}"),
+        paragraph(
+            f"{view.agency} · due {view.due} · step {number} of {len(steps)}: "
+            f"{REPORT_STEPS[view.step]}",
+            subtle=True,
+        ),
+    ]
+    if view.replacing and number == 1:
+        body.append(paragraph("Sending this replaces your agency's earlier report.", small=True))
+    body += _error_block(view.error)
+    if view.step == "involvement":
+        body += [
+            InputToggle(
+                id="nil_return",
+                title="Nil return: my agency had no involvement",
+                value=d.get("nil_return", "false"),
+                value_on="true",
+                value_off="false",
+                wrap=True,
+            ),
+            _text("nil_reason", "Reason for the nil return", d),
+            _text("facts", "The facts of your agency's involvement", d),
+        ]
+    elif view.step == "actions":
+        body.append(_text("actions", "Immediate safety actions taken or needed", d))
+    else:
+        body += [
+            _text("learning", "Potential learning", d),
+            InputToggle(
+                id="welfare_considered",
+                title="Staff welfare has been considered",
+                value=d.get("welfare_considered", "false"),
+                value_on="true",
+                value_off="false",
+                wrap=True,
+            ),
+            _text("welfare", "Staff welfare: what is in place (optional)", d),
+        ]
+    body.append(
+        paragraph(
+            "Your report is encrypted and shown only to the Hub; it is never posted in a channel.",
+            subtle=True,
+            small=True,
+        )
+    )
+    return finish(
+        body,
+        _nav(view.token, view.step, first=number == 1),
+        fallback=f"Rapid review report for case {view.reference}, step {number}",
+    )
+
+
+@dataclass(frozen=True)
+class ReportReviewView:
+    reference: str
+    agency: str
+    due: str
+    token: str
+    pairs: Sequence[tuple[str, str]]
+    late: bool
+    error: str | None = None
+
+
+def report_review_card(view: ReportReviewView) -> Card:
+    body: list[Any] = [
+        heading(f"Check and send: case {view.reference}"),
+        paragraph(f"{view.agency} · due {view.due}", subtle=True),
+        *_error_block(view.error),
+        facts(list(view.pairs)),
+    ]
+    if view.late:
+        body.append(
+            paragraph(
+                "The due date has passed: the report is still accepted, and recorded as late.",
+                small=True,
+            )
+        )
+    return finish(
+        body,
+        [
+            ActionSubmit(
+                title="Send to the Hub",
+                style=types.ActionStyle.POSITIVE,
+                data={"token": view.token, "step": "review", "nav": "submit"},
+            ),
+            ActionSubmit(
+                title="Back",
+                data={"token": view.token, "step": "review", "nav": "back"},
+                associated_inputs=types.AssociatedInputs.NONE,
+            ),
+            ActionSubmit(
+                title="Cancel",
+                style=types.ActionStyle.DESTRUCTIVE,
+                data={"token": view.token, "step": "review", "nav": "cancel"},
+                associated_inputs=types.AssociatedInputs.NONE,
+            ),
+        ],
+        fallback=f"Check your report for case {view.reference}",
+    )
+
+
+# -- the document ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentLinksView:
+    reference: str
+    html_url: str
+    markdown_url: str
+    expires: str
+
+
+def document_card(view: DocumentLinksView) -> Card:
+    return finish(
+        [
+            heading(f"Rapid review document: case {view.reference}"),
+            paragraph(
+                "The rapid review for the Panel: the case facts, each agency's summary, "
+                "immediate actions and learning, the CSPR Group's vote with each member's "
+                "rationale, and the partners' decision. No identifiers beyond those configured."
+            ),
+            paragraph(
+                f"These links are for you only and work until {view.expires}. Every download is "
+                "recorded in the case's access log.",
+                subtle=True,
+                small=True,
+            ),
+        ],
+        [
+            ActionOpenUrl(title="Open printable version", url=view.html_url),
+            ActionOpenUrl(title="Download Markdown", url=view.markdown_url),
+        ],
+        fallback=f"Rapid review document links for {view.reference}.",
+    )
+
+
+# -- pieces ------------------------------------------------------------------------------------
+
+
+def _text(input_id: str, label: str, draft: Mapping[str, str]) -> InputText:
+    return InputText(
+        id=input_id,
+        label=label,
+        is_multiline=True,
+        max_length=MAX_REPORT_CHARS,
+        value=draft.get(input_id) or None,
+    )
+
+
+def _date(input_id: str, label: str, today: str) -> InputDate:
+    return InputDate(
+        id=input_id,
+        label=label,
+        value=today,
+        max=today,
+        is_required=True,
+        error_message="Choose a date that is not in the future.",
+    )
+
+
+def _show(title: str, inputs: list[Any], action: ActionExecute) -> ActionShowCard:
+    return ActionShowCard(
+        title=title,
+        card=AdaptiveCard(version=TEAMS_CARD_VERSION, body=inputs, actions=[action]),
+    )
