@@ -80,7 +80,9 @@ def build_app(
     sessions = session_factory(engine)
     # Who holds a role (Hub officers, agency leads): for reminders and other proactive posts.
     people = people or DirectoryPeople(sessions)
-    storage = SqlStorage(sessions)
+    # Case details, agency reports and dialog drafts are encrypted with cipher(data_keys_).
+    data_keys_ = data_keys(settings)
+    storage = SqlStorage(sessions, cipher=cipher(data_keys_))
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
     dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -98,8 +100,6 @@ def build_app(
     basics.register(router)
 
     # Security, the directory, the evidence trail (issue 4).
-    # Encrypted case details: CaseDetailsRepository(uow.session, cipher(data_keys_)).
-    data_keys_ = data_keys(settings)
     directory = directory or SqlDirectory(
         sessions, default_roles=frozenset(settings.unknown_people_roles)
     )

@@ -12,16 +12,17 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot_app.html_pages import SECURITY_HEADERS, html_response, page, refusal_page, table
 from bot_app.identity import Directory
 from bot_app.security import (
     EXPORT_LINK_LIFETIME,
@@ -46,14 +47,6 @@ from storage.repositories import TrailRepository
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-_SECURITY_HEADERS: Final = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    # The token is in the URL: never hand it to another site in a Referer header.
-    "Referrer-Policy": "no-referrer",
-}
-_HTML_POLICY: Final = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 @dataclass(frozen=True)
@@ -168,58 +161,20 @@ async def download(request: web.Request) -> web.Response:
             bundle,
             dumps=lambda value: json.dumps(value, indent=2, ensure_ascii=False),
             headers={
-                **_SECURITY_HEADERS,
+                **SECURITY_HEADERS,
                 "Content-Disposition": f'attachment; filename="{reference}-evidence.json"',
             },
         )
-    return web.Response(
-        text=render_html(bundle, service.calendar.timezone),
-        content_type="text/html",
-        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
-    )
+    return html_response(render_html(bundle, service.calendar.timezone))
 
 
 def _refusal(as_json: bool, status: int, message: str) -> web.Response:
     if as_json:
-        return web.json_response({"error": message}, status=status, headers=_SECURITY_HEADERS)
-    page = _page("Evidence bundle unavailable", f"<p>{html.escape(message)}</p>")
-    return web.Response(
-        text=page,
-        status=status,
-        content_type="text/html",
-        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
-    )
+        return web.json_response({"error": message}, status=status, headers=SECURITY_HEADERS)
+    return refusal_page("Evidence bundle unavailable", message, status=status)
 
 
 # -- the printable version -----------------------------------------------------------------
-
-_STYLE: Final = """
-body { font-family: Segoe UI, Arial, sans-serif; margin: 2em; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 4px 6px; text-align: left; vertical-align: top; }
-th { background: #eee; } .bad { color: #a00; font-weight: bold; } .ok { color: #060; }
-.small { font-size: 0.8em; color: #555; } code { font-size: 0.8em; word-break: break-all; }
-@media print { body { margin: 0; } a { color: inherit; } }
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body>{body}</body></html>"
-    )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> str:
-    if not rows:
-        return f"<p>{html.escape(empty)}</p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
@@ -249,7 +204,7 @@ def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
         f"{when(meta['generated_at'])} by {html.escape(meta['generated_by']['name'])} · "
         f"times shown in {zone.key}</p>",
         "<h2>Case</h2>",
-        _table(
+        table(
             ["", ""],
             [
                 ("Stage", case["stage_label"]),
@@ -265,7 +220,7 @@ def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
         status,
         f'<p class="small">Last fingerprint: <code>{html.escape(trail["head"])}</code></p>',
         "<h2>Deadlines</h2>",
-        _table(
+        table(
             ["Clock", "Started", "Due", "Status", "Met on", "Rule"],
             [
                 (
@@ -281,7 +236,7 @@ def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
             "No statutory clock has started for this case.",
         ),
         "<h2>Evidence trail</h2>",
-        _table(
+        table(
             ["#", "When", "Who", "What", "Why"],
             [
                 (str(e["seq"]), when(e["at"]), e["actor"]["name"], e["what"], e["why"] or "")
@@ -290,11 +245,11 @@ def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
             "The trail is empty.",
         ),
         "<h2>Who viewed the case's details</h2>",
-        _table(
+        table(
             ["When", "Who", "What"],
             [(when(a["at"]), a["person"]["name"], a["what"]) for a in bundle["access_log"]],
             "No one has viewed the details.",
         ),
         f'<p class="small">{html.escape(meta["not_included"])}</p>',
     ]
-    return _page(f"Evidence bundle {case['reference']}", "".join(sections))
+    return page(f"Evidence bundle {case['reference']}", "".join(sections))

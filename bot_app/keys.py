@@ -5,7 +5,9 @@ decrypts. To rotate (README, "Security"):
 
 1. ``python -m bot_app.keys generate`` prints a new key;
 2. put it first: ``DATA_ENCRYPTION_KEYS=<new>,<old>`` and restart every worker;
-3. ``python -m bot_app.keys rotate`` re-encrypts every stored case's details with the new key;
+3. ``python -m bot_app.keys rotate`` re-encrypts, with the new key, everything encrypted at
+   rest: the cases' details, the agency reports and the dialog state (drafts in progress) -
+   and encrypts any dialog state left in the clear by versions before it was encrypted;
 4. remove the old key and restart.
 
 Local mode (no app id) with no keys configured generates one key on first start and keeps it
@@ -22,6 +24,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -31,8 +34,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot_app.security import ConfigurationError
 from bot_app.settings import Settings
+from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
 from storage.details import CaseDetailsRepository, FernetCipher
+from storage.rapid_review import RapidReviewRepository
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -95,18 +100,45 @@ def export_signing_key(settings: Settings, keys: Sequence[bytes]) -> bytes:
     ).derive(keys[0])
 
 
-async def rotate(settings: Settings) -> int:
-    """Re-encrypt every case's details with the first key; returns how many were rewritten."""
+@dataclass(frozen=True)
+class Rotated:
+    """How many rows of each encrypted table ``rotate`` rewrote."""
+
+    case_details: int
+    agency_reports: int
+    dialog_states: int
+
+    def describe(self) -> str:
+        return (
+            f"Re-encrypted with the first key: the details of {_count(self.case_details, 'case')}"
+            f", {_count(self.agency_reports, 'agency report')} and "
+            f"{_count(self.dialog_states, 'dialog state')}."
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+async def rotate(settings: Settings) -> Rotated:
+    """Re-encrypt every encrypted column with the first key.
+
+    The details and the reports in one transaction; the dialog state in another, as the
+    storage the bot's turns use (it may be rewritten by them at the same time). Running it
+    again is harmless.
+    """
     engine = create_engine(settings.database_url)
+    fernet = cipher(data_keys(settings))
+    sessions = session_factory(engine)
     try:
-        async with UnitOfWork(session_factory(engine)) as uow:
-            count = await CaseDetailsRepository(
-                uow.session, cipher(data_keys(settings))
-            ).rotate_all()
+        async with UnitOfWork(sessions) as uow:
+            details = await CaseDetailsRepository(uow.session, fernet).rotate_all()
+            reports = await RapidReviewRepository(uow.session, fernet).rotate_reports()
             await uow.commit()
+        states = await SqlStorage(sessions, cipher=fernet).rotate_all()
     finally:
         await engine.dispose()
-    return count
+    return Rotated(case_details=details, agency_reports=reports, dialog_states=states)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("generate", help="print a new Fernet key")
     commands.add_parser(
-        "rotate", help="re-encrypt every case's details with the first DATA_ENCRYPTION_KEYS key"
+        "rotate",
+        help="re-encrypt the details, agency reports and dialog state with the first "
+        "DATA_ENCRYPTION_KEYS key",
     )
     arguments = parser.parse_args(argv)
     if arguments.command == "generate":
@@ -124,13 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        count = asyncio.run(rotate(Settings()))
+        rotated = asyncio.run(rotate(Settings()))
     except ConfigurationError as error:
         print(error, file=sys.stderr)
         return 2
-    print(
-        f"Re-encrypted the details of {count} case{'s' if count != 1 else ''} with the first key."
-    )
+    print(rotated.describe())
     return 0
 
 

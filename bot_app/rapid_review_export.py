@@ -25,7 +25,7 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot_app.evidence_http import _HTML_POLICY, _SECURITY_HEADERS, _page, _table
+from bot_app.html_pages import SECURITY_HEADERS, html_response, page, refusal_page, table
 from bot_app.identity import Directory
 from bot_app.security import (
     EXPORT_LINK_LIFETIME,
@@ -332,8 +332,8 @@ def to_html(document: Document) -> str:
                     text = text.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
                 parts.append(f"<p>{text}</p>")
             else:
-                parts.append(_table(block[0], block[1], "None recorded."))
-    return _page(document.title, "".join(parts))
+                parts.append(table(block[0], block[1], "None recorded."))
+    return page(document.title, "".join(parts))
 
 
 SERVICE = web.AppKey("rapid_review_document", DocumentService)
@@ -390,21 +390,12 @@ async def download(request: web.Request) -> web.Response:
             text=to_markdown(document),
             content_type="text/markdown",
             headers={
-                **_SECURITY_HEADERS,
+                **SECURITY_HEADERS,
                 "Content-Disposition": f'attachment; filename="{reference}-rapid-review.md"',
             },
         )
-    return web.Response(
-        text=to_html(document),
-        content_type="text/html",
-        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
-    )
+    return html_response(to_html(document))
 
 
 def _refuse(status: int, message: str) -> web.Response:
-    return web.Response(
-        text=_page("Rapid review document unavailable", f"<p>{html.escape(message)}</p>"),
-        status=status,
-        content_type="text/html",
-        headers={**_SECURITY_HEADERS, "Content-Security-Policy": _HTML_POLICY},
-    )
+    return refusal_page("Rapid review document unavailable", message, status=status)

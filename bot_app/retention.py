@@ -119,8 +119,9 @@ async def _anonymise(
         actor=by,
         at=at,
         what=(
-            "Anonymised under the retention policy: the child's details and every recorded "
-            "reason were erased; the reference, stages, dates and fingerprints remain."
+            "Anonymised under the retention policy: the child's details, the agency reports and "
+            "every recorded reason and rationale were erased; the reference, stages, dates and "
+            "fingerprints remain."
         ),
         why=f"Retention policy: {policy.describe()}.",
         data={"years_after_closure": policy.years_after_closure, "reasons_erased": erased},
@@ -129,6 +130,8 @@ async def _anonymise(
     retention = RetentionRepository(uow.session)
     await retention.erase_narrative(reference, before_seq=event.seq)
     await retention.erase_details(reference)
+    await retention.erase_reports(reference)
+    await retention.erase_rationales(reference)
     stored = await TrailRepository(uow.session).trail(reference)
     await retention.log(
         _log_entry(reference, "anonymised", case.closed_at, stored, by=by, at=at, policy=policy),

@@ -8,12 +8,18 @@ Teams expects. Teams renders schema 1.5 at most.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from adaptive_cards import types
 from adaptive_cards.card import (
     ActionExecute,
+    ActionShowCard,
+    ActionSubmit,
     AdaptiveCard,
+    Column,
+    ColumnSet,
+    Container,
     Fact,
     FactSet,
     TextBlock,
@@ -72,3 +78,93 @@ def facts(pairs: Sequence[tuple[str, str]]) -> FactSet:
 def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> ActionExecute:
     """An ``Action.Execute`` (Universal Actions): the bot can answer it with a new card."""
     return ActionExecute(title=title, verb=verb, data=data or {})
+
+
+def command_button(title: str, command: str) -> ActionSubmit:
+    """A Start-style button that acts as if ``command`` were typed (``bot.py`` reads it)."""
+    return ActionSubmit(title=title, style=types.ActionStyle.POSITIVE, data={"command": command})
+
+
+def show_card(title: str, body: list[Any], action: ActionExecute) -> ActionShowCard:
+    """A button that opens a small form (``body``) under the card, sent by ``action``."""
+    return ActionShowCard(
+        title=title,
+        card=AdaptiveCard(version=TEAMS_CARD_VERSION, body=body, actions=[action]),
+    )
+
+
+def error_block(error: str | None) -> list[Any]:
+    """What went wrong with the last answer, above the inputs; nothing when all is well."""
+    if not error:
+        return []
+    return [
+        Container(
+            style=types.ContainerStyle.ATTENTION,
+            items=[TextBlock(text=error, wrap=True, weight=types.FontWeight.BOLDER)],
+        )
+    ]
+
+
+# -- a card dialog's buttons (dialogs/card_dialog.py) ----------------------------------------
+
+
+def nav_action(title: str, token: str, step: str, nav: str, **options: Any) -> ActionSubmit:
+    """An ``Action.Submit`` a card dialog reads: its token, the step drawn for, and the move."""
+    return ActionSubmit(title=title, data={"token": token, "step": step, "nav": nav}, **options)
+
+
+def step_nav(token: str, step: str, *, first: bool) -> list[ActionSubmit]:
+    """Next, Back (not on the first step) and Cancel; Back and Cancel send no inputs."""
+    actions = [nav_action("Next", token, step, "next", style=types.ActionStyle.POSITIVE)]
+    if not first:
+        actions.append(
+            nav_action("Back", token, step, "back", associated_inputs=types.AssociatedInputs.NONE)
+        )
+    actions.append(
+        nav_action(
+            "Cancel",
+            token,
+            step,
+            "cancel",
+            style=types.ActionStyle.DESTRUCTIVE,
+            associated_inputs=types.AssociatedInputs.NONE,
+        )
+    )
+    return actions
+
+
+# -- deadlines ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockLine:
+    title: str
+    due: str
+    state: str  # "3 working days left", "Met on …", "Overdue by 2 working days"
+    alarming: bool = False
+
+
+def clock_rows(clocks: Sequence[ClockLine]) -> list[Any]:
+    """One row a deadline: what, when, and how it stands (in red when it is alarming)."""
+    rows: list[Any] = []
+    for line in clocks:
+        rows.append(
+            ColumnSet(
+                columns=[
+                    Column(width="stretch", items=[TextBlock(text=line.title, wrap=True)]),
+                    Column(width="auto", items=[TextBlock(text=line.due, wrap=True)]),
+                    Column(
+                        width="auto",
+                        items=[
+                            TextBlock(
+                                text=line.state,
+                                wrap=True,
+                                color=types.Colors.ATTENTION if line.alarming else None,
+                                weight=types.FontWeight.BOLDER if line.alarming else None,
+                            )
+                        ],
+                    ),
+                ]
+            )
+        )
+    return rows

@@ -14,17 +14,23 @@ from typing import Any
 from adaptive_cards import types
 from adaptive_cards.card import (
     ActionExecute,
-    ActionShowCard,
-    AdaptiveCard,
-    Column,
-    ColumnSet,
     Container,
     InputDate,
     InputText,
     TextBlock,
 )
 
-from cards.base import TEAMS_CARD_VERSION, Card, execute, facts, finish, heading, paragraph
+from cards.base import (
+    Card,
+    ClockLine,
+    clock_rows,
+    execute,
+    facts,
+    finish,
+    heading,
+    paragraph,
+    show_card,
+)
 from cards.dispute import VERB_START as VERB_DISAGREE
 
 VERB_DETAILS = "case.details"
@@ -32,14 +38,6 @@ VERB_PANEL_NOTIFIED = "case.panel_notified"
 VERB_NOT_MET = "case.not_met"
 VERB_START_RAPID_REVIEW = "rapid_review.choose"  # issue 6: handled by features/rapid_review.py
 MAX_REASON_CHARS = 500
-
-
-@dataclass(frozen=True)
-class ClockLine:
-    title: str
-    due: str
-    state: str  # "3 working days left", "Met on …", "Overdue by 2 working days"
-    alarming: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,37 +94,12 @@ class DetailsView:
     facts: Sequence[tuple[str, str]] = field(default_factory=tuple)
 
 
-def _clock_rows(clocks: Sequence[ClockLine]) -> list[Any]:
-    rows: list[Any] = []
-    for line in clocks:
-        rows.append(
-            ColumnSet(
-                columns=[
-                    Column(width="stretch", items=[TextBlock(text=line.title, wrap=True)]),
-                    Column(width="auto", items=[TextBlock(text=line.due, wrap=True)]),
-                    Column(
-                        width="auto",
-                        items=[
-                            TextBlock(
-                                text=line.state,
-                                wrap=True,
-                                color=types.Colors.ATTENTION if line.alarming else None,
-                                weight=types.FontWeight.BOLDER if line.alarming else None,
-                            )
-                        ],
-                    ),
-                ]
-            )
-        )
-    return rows
-
-
 def hub_card(view: CaseCardView) -> Card:
     """The Hub channel's card: reference, route, stage, agency, deadlines - nothing else."""
     body: list[Any] = [
         heading(f"Case {view.reference}"),
         facts([("Route", view.route), ("Stage", view.stage), ("Notifying agency", view.agency)]),
-        *_clock_rows(view.clocks),
+        *clock_rows(view.clocks),
     ]
     if view.note:
         body.append(paragraph(view.note, subtle=True, small=True))
@@ -136,51 +109,45 @@ def hub_card(view: CaseCardView) -> Card:
     actions: list[Any] = [execute("Open details (personal chat)", VERB_DETAILS, data)]
     if view.can_record_panel:
         actions.append(
-            ActionShowCard(
-                title="Record Panel notification",
-                card=AdaptiveCard(
-                    version=TEAMS_CARD_VERSION,
-                    body=[
-                        InputDate(
-                            id="notified_on",
-                            label="Date the Panel was notified",
-                            value=view.today,
-                            max=view.today,
-                            is_required=True,
-                            error_message="Choose the date the Panel was notified.",
-                        ),
-                        InputText(
-                            id="notified_time",
-                            label="Time (optional, e.g. 14:30)",
-                            max_length=5,
-                            regex=r"^([01]?\d|2[0-3]):[0-5]\d$|^$",
-                            error_message="Use the 24-hour clock, e.g. 14:30.",
-                        ),
-                    ],
-                    actions=[ActionExecute(title="Record", verb=VERB_PANEL_NOTIFIED, data=data)],
-                ),
+            show_card(
+                "Record Panel notification",
+                [
+                    InputDate(
+                        id="notified_on",
+                        label="Date the Panel was notified",
+                        value=view.today,
+                        max=view.today,
+                        is_required=True,
+                        error_message="Choose the date the Panel was notified.",
+                    ),
+                    InputText(
+                        id="notified_time",
+                        label="Time (optional, e.g. 14:30)",
+                        max_length=5,
+                        regex=r"^([01]?\d|2[0-3]):[0-5]\d$|^$",
+                        error_message="Use the 24-hour clock, e.g. 14:30.",
+                    ),
+                ],
+                ActionExecute(title="Record", verb=VERB_PANEL_NOTIFIED, data=data),
             )
         )
     if view.can_start_rapid_review:
         actions.append(execute("Start rapid review", VERB_START_RAPID_REVIEW, data))
     if view.can_close_not_met:
         actions.append(
-            ActionShowCard(
-                title="Criteria not met",
-                card=AdaptiveCard(
-                    version=TEAMS_CARD_VERSION,
-                    body=[
-                        InputText(
-                            id="reason",
-                            label="Why the criteria are not met",
-                            is_multiline=True,
-                            max_length=MAX_REASON_CHARS,
-                            is_required=True,
-                            error_message="A reason is required.",
-                        )
-                    ],
-                    actions=[ActionExecute(title="Close the case", verb=VERB_NOT_MET, data=data)],
-                ),
+            show_card(
+                "Criteria not met",
+                [
+                    InputText(
+                        id="reason",
+                        label="Why the criteria are not met",
+                        is_multiline=True,
+                        max_length=MAX_REASON_CHARS,
+                        is_required=True,
+                        error_message="A reason is required.",
+                    )
+                ],
+                ActionExecute(title="Close the case", verb=VERB_NOT_MET, data=data),
             )
         )
     if view.can_disagree:
@@ -199,7 +166,7 @@ def status_card(view: StatusView) -> Card:
                 ("Opened", view.opened),
             ]
         ),
-        *_clock_rows(view.clocks),
+        *clock_rows(view.clocks),
         paragraph(f"**Next step:** {view.next_step}"),
     ]
     if view.details is not None:
@@ -236,7 +203,7 @@ def deadlines_card(items: Sequence[DeadlineItem], *, horizon: str) -> Card:
     body: list[Any] = [heading("Deadlines"), paragraph(horizon, subtle=True, small=True)]
     if not items:
         body.append(paragraph("Nothing is due in that period."))
-    body += _clock_rows(
+    body += clock_rows(
         [
             ClockLine(
                 title=f"{i.reference} · {i.clock}", due=i.due, state=i.state, alarming=i.alarming

@@ -23,8 +23,6 @@ from adaptive_cards import types
 from adaptive_cards.card import (
     ActionExecute,
     ActionShowCard,
-    ActionSubmit,
-    AdaptiveCard,
     Container,
     InputChoice,
     InputChoiceSet,
@@ -32,7 +30,18 @@ from adaptive_cards.card import (
     TextBlock,
 )
 
-from cards.base import TEAMS_CARD_VERSION, Card, execute, facts, finish, heading, paragraph
+from cards.base import (
+    Card,
+    command_button,
+    error_block,
+    execute,
+    facts,
+    finish,
+    heading,
+    nav_action,
+    paragraph,
+    show_card,
+)
 from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic
 
 VERB_START: Final = "dispute.start"  # the case card's "Disagree" button
@@ -73,27 +82,12 @@ class RaiseReviewView:
     error: str | None = None
 
 
-def _error_block(error: str | None) -> list[Any]:
-    if not error:
-        return []
-    return [
-        Container(
-            style=types.ContainerStyle.ATTENTION,
-            items=[TextBlock(text=error, wrap=True, weight=types.FontWeight.BOLDER)],
-        )
-    ]
-
-
-def _submit(title: str, token: str, step: str, nav: str, **style: Any) -> ActionSubmit:
-    return ActionSubmit(title=title, data={"token": token, "step": step, "nav": nav}, **style)
-
-
 def raise_step_card(view: RaiseStepView) -> Card:
     number = RAISE_STEPS.index(view.step) + 1
     body: list[Any] = [
         heading(f"Raise a difference of opinion on {view.reference}"),
         paragraph(f"Step {number} of {len(RAISE_STEPS)}", subtle=True),
-        *_error_block(view.error),
+        *error_block(view.error),
     ]
     if view.step == "topic":
         body.append(
@@ -134,17 +128,17 @@ def raise_step_card(view: RaiseStepView) -> Card:
                 small=True,
             ),
         ]
-    actions = [_submit("Next", view.token, view.step, "next", style=types.ActionStyle.POSITIVE)]
+    actions = [nav_action("Next", view.token, view.step, "next", style=types.ActionStyle.POSITIVE)]
     if number > 1:
-        actions.append(_submit("Back", view.token, view.step, "back"))
-    actions.append(_submit("Cancel", view.token, view.step, "cancel"))
+        actions.append(nav_action("Back", view.token, view.step, "back"))
+    actions.append(nav_action("Cancel", view.token, view.step, "cancel"))
     return finish(body, actions, fallback=f"Difference of opinion on {view.reference}")
 
 
 def raise_review_card(view: RaiseReviewView) -> Card:
     body: list[Any] = [
         heading(f"Check and raise: {view.reference}"),
-        *_error_block(view.error),
+        *error_block(view.error),
         facts([("About", view.topic)]),
         paragraph(f"**Position:** {view.position}"),
         paragraph(f"**Reasons:** {view.reasons}"),
@@ -156,9 +150,9 @@ def raise_review_card(view: RaiseReviewView) -> Card:
         ),
     ]
     actions = [
-        _submit("Raise it", view.token, "review", "submit", style=types.ActionStyle.POSITIVE),
-        _submit("Back", view.token, "review", "back"),
-        _submit("Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE),
+        nav_action("Raise it", view.token, "review", "submit", style=types.ActionStyle.POSITIVE),
+        nav_action("Back", view.token, "review", "back"),
+        nav_action("Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE),
     ]
     return finish(body, actions, fallback=f"Raise a difference of opinion on {view.reference}")
 
@@ -173,13 +167,7 @@ def start_card(reference: str) -> Card:
                 "you're ready."
             ),
         ],
-        [
-            ActionSubmit(
-                title="Start",
-                style=types.ActionStyle.POSITIVE,
-                data={"command": f"disagree {reference}"},
-            )
-        ],
+        [command_button("Start", f"disagree {reference}")],
         fallback=f"Raise a difference of opinion on {reference}",
     )
 
@@ -267,22 +255,19 @@ def dispute_card(view: DisputeView) -> Card:
 def _text_action(
     title: str, input_id: str, label: str, verb: str, data: dict[str, Any], button: str
 ) -> ActionShowCard:
-    return ActionShowCard(
-        title=title,
-        card=AdaptiveCard(
-            version=TEAMS_CARD_VERSION,
-            body=[
-                InputText(
-                    id=input_id,
-                    label=label,
-                    is_multiline=True,
-                    max_length=MAX_TEXT_CHARS,
-                    is_required=True,
-                    error_message=f"{label} is required.",
-                )
-            ],
-            actions=[ActionExecute(title=button, verb=verb, data=data)],
-        ),
+    return show_card(
+        title,
+        [
+            InputText(
+                id=input_id,
+                label=label,
+                is_multiline=True,
+                max_length=MAX_TEXT_CHARS,
+                is_required=True,
+                error_message=f"{label} is required.",
+            )
+        ],
+        ActionExecute(title=button, verb=verb, data=data),
     )
 
 

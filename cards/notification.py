@@ -16,17 +16,25 @@ from adaptive_cards import types
 from adaptive_cards.card import (
     ActionSet,
     ActionSubmit,
-    Container,
     InputChoice,
     InputChoiceSet,
     InputDate,
     InputNumber,
     InputText,
     InputToggle,
-    TextBlock,
 )
 
-from cards.base import Card, facts, finish, heading, paragraph, subheading
+from cards.base import (
+    Card,
+    error_block,
+    facts,
+    finish,
+    heading,
+    nav_action,
+    paragraph,
+    step_nav,
+    subheading,
+)
 from safeguarding.notification import (
     LABELS,
     MAX_SHORT_TEXT_CHARS,
@@ -254,55 +262,17 @@ def _step_inputs(view: StepView) -> list[Any]:
     raise ValueError(f"unknown step {view.step!r}")
 
 
-def _nav(token: str, step: str, *, first: bool) -> list[ActionSubmit]:
-    actions = [
-        ActionSubmit(
-            title="Next",
-            style=types.ActionStyle.POSITIVE,
-            data={"token": token, "step": step, "nav": "next"},
-        ),
-    ]
-    if not first:
-        actions.append(
-            ActionSubmit(
-                title="Back",
-                data={"token": token, "step": step, "nav": "back"},
-                associated_inputs=types.AssociatedInputs.NONE,
-            )
-        )
-    actions.append(
-        ActionSubmit(
-            title="Cancel",
-            style=types.ActionStyle.DESTRUCTIVE,
-            data={"token": token, "step": step, "nav": "cancel"},
-            associated_inputs=types.AssociatedInputs.NONE,
-        )
-    )
-    return actions
-
-
-def _error_block(error: str | None) -> list[Any]:
-    if not error:
-        return []
-    return [
-        Container(
-            style=types.ContainerStyle.ATTENTION,
-            items=[TextBlock(text=error, wrap=True, weight=types.FontWeight.BOLDER)],
-        )
-    ]
-
-
 def step_card(view: StepView) -> Card:
     number = STEPS.index(view.step) + 1
     body = [
         heading("Notify a serious incident"),
         paragraph(f"Step {number} of {len(STEPS)}: {STEP_TITLES[view.step]}", subtle=True),
-        *_error_block(view.error),
+        *error_block(view.error),
         *_step_inputs(view),
     ]
     return finish(
         body,
-        _nav(view.token, view.step, first=number == 1),
+        step_nav(view.token, view.step, first=number == 1),
         fallback=f"Notification step {number} of {len(STEPS)}",
     )
 
@@ -311,7 +281,7 @@ def review_card(view: ReviewView) -> Card:
     body: list[Any] = [
         heading("Check and send"),
         paragraph("Check your answers. Use Edit to change a section, then Send to the Hub."),
-        *_error_block(view.error),
+        *error_block(view.error),
     ]
     for step, pairs in view.sections:
         body.append(subheading(STEP_TITLES[step]))
@@ -327,15 +297,11 @@ def review_card(view: ReviewView) -> Card:
     return finish(
         body,
         [
-            ActionSubmit(
-                title="Send to the Hub",
-                style=types.ActionStyle.POSITIVE,
-                data={"token": view.token, "step": "review", "nav": "submit"},
+            nav_action(
+                "Send to the Hub", view.token, "review", "submit", style=types.ActionStyle.POSITIVE
             ),
-            ActionSubmit(
-                title="Cancel",
-                style=types.ActionStyle.DESTRUCTIVE,
-                data={"token": view.token, "step": "review", "nav": "cancel"},
+            nav_action(
+                "Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE
             ),
         ],
         fallback="Check your notification and send it to the Hub",

@@ -16,9 +16,6 @@ from adaptive_cards import types
 from adaptive_cards.card import (
     ActionExecute,
     ActionOpenUrl,
-    ActionShowCard,
-    ActionSubmit,
-    AdaptiveCard,
     InputChoice,
     InputChoiceSet,
     InputDate,
@@ -27,17 +24,21 @@ from adaptive_cards.card import (
 )
 
 from cards.base import (
-    TEAMS_CARD_VERSION,
     Card,
+    ClockLine,
+    clock_rows,
+    command_button,
+    error_block,
     execute,
     facts,
     finish,
     heading,
+    nav_action,
     paragraph,
+    show_card,
+    step_nav,
     subheading,
 )
-from cards.case import ClockLine, _clock_rows
-from cards.notification import _error_block, _nav
 from safeguarding.rapid_review import MAX_REASON_CHARS, PanelDecision
 
 VERB_START = "rapid_review.start"
@@ -73,7 +74,7 @@ def start_card(view: StartView) -> Card:
             "Choose the agencies involved. Each agency's safeguarding lead gets a request with "
             f"the case reference and the due date only: **{view.due}**."
         ),
-        *_error_block(view.error),
+        *error_block(view.error),
         InputChoiceSet(
             id="agencies",
             label="Agencies to ask for a report",
@@ -125,13 +126,7 @@ def request_card(view: RequestView) -> Card:
                 "the case details with you there."
             ),
         ],
-        [
-            ActionSubmit(
-                title="Write the report",
-                style=types.ActionStyle.POSITIVE,
-                data={"command": f"report {view.reference}"},
-            )
-        ],
+        [command_button("Write the report", f"report {view.reference}")],
         fallback=f"Rapid review report requested for case {view.reference}, due {view.due}",
     )
 
@@ -169,9 +164,9 @@ def tracker_card(view: TrackerView) -> Card:
     body: list[Any] = [
         heading(f"Rapid review: case {view.reference}"),
         facts([("Stage", view.stage)]),
-        *_clock_rows(view.clocks),
+        *clock_rows(view.clocks),
         subheading("Agency reports"),
-        *_clock_rows([ClockLine(a.agency, a.due, a.state, a.alarming) for a in view.agencies]),
+        *clock_rows([ClockLine(a.agency, a.due, a.state, a.alarming) for a in view.agencies]),
         subheading("Decision"),
         facts(
             [
@@ -190,7 +185,7 @@ def tracker_card(view: TrackerView) -> Card:
         actions.append(execute("Close the vote", VERB_CLOSE_VOTE, data))
     if view.can_record_sent:
         actions.append(
-            _show(
+            show_card(
                 "Record: sent to the Panel",
                 [_date("sent_on", "Date the rapid review was sent to the Panel", view.today)],
                 ActionExecute(title="Record", verb=VERB_SENT, data=data),
@@ -198,7 +193,7 @@ def tracker_card(view: TrackerView) -> Card:
         )
     if view.can_record_decision:
         actions.append(
-            _show(
+            show_card(
                 "Record the Panel's decision",
                 [
                     InputChoiceSet(
@@ -266,7 +261,7 @@ def partners_card(view: PartnersView) -> Card:
             ActionExecute(
                 title="Confirm", verb=VERB_CONFIRM, data=data, style=types.ActionStyle.POSITIVE
             ),
-            _show(
+            show_card(
                 "Challenge",
                 [
                     InputText(
@@ -347,7 +342,7 @@ def report_step_card(view: ReportStepView) -> Card:
     ]
     if view.replacing and number == 1:
         body.append(paragraph("Sending this replaces your agency's earlier report.", small=True))
-    body += _error_block(view.error)
+    body += error_block(view.error)
     if view.step == "involvement":
         body += [
             InputToggle(
@@ -385,7 +380,7 @@ def report_step_card(view: ReportStepView) -> Card:
     )
     return finish(
         body,
-        _nav(view.token, view.step, first=number == 1),
+        step_nav(view.token, view.step, first=number == 1),
         fallback=f"Rapid review report for case {view.reference}, step {number}",
     )
 
@@ -405,7 +400,7 @@ def report_review_card(view: ReportReviewView) -> Card:
     body: list[Any] = [
         heading(f"Check and send: case {view.reference}"),
         paragraph(f"{view.agency} · due {view.due}", subtle=True),
-        *_error_block(view.error),
+        *error_block(view.error),
         facts(list(view.pairs)),
     ]
     if view.late:
@@ -418,20 +413,22 @@ def report_review_card(view: ReportReviewView) -> Card:
     return finish(
         body,
         [
-            ActionSubmit(
-                title="Send to the Hub",
-                style=types.ActionStyle.POSITIVE,
-                data={"token": view.token, "step": "review", "nav": "submit"},
+            nav_action(
+                "Send to the Hub", view.token, "review", "submit", style=types.ActionStyle.POSITIVE
             ),
-            ActionSubmit(
-                title="Back",
-                data={"token": view.token, "step": "review", "nav": "back"},
+            nav_action(
+                "Back",
+                view.token,
+                "review",
+                "back",
                 associated_inputs=types.AssociatedInputs.NONE,
             ),
-            ActionSubmit(
-                title="Cancel",
+            nav_action(
+                "Cancel",
+                view.token,
+                "review",
+                "cancel",
                 style=types.ActionStyle.DESTRUCTIVE,
-                data={"token": view.token, "step": "review", "nav": "cancel"},
                 associated_inputs=types.AssociatedInputs.NONE,
             ),
         ],
@@ -495,11 +492,4 @@ def _date(input_id: str, label: str, today: str) -> InputDate:
         max=today,
         is_required=True,
         error_message="Choose a date that is not in the future.",
-    )
-
-
-def _show(title: str, inputs: list[Any], action: ActionExecute) -> ActionShowCard:
-    return ActionShowCard(
-        title=title,
-        card=AdaptiveCard(version=TEAMS_CARD_VERSION, body=inputs, actions=[action]),
     )

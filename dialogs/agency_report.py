@@ -1,25 +1,19 @@
 """The agency report dialog: a lead writes their agency's rapid review report in personal chat.
 
-Shaped like the notification dialog: one card per step, ``back`` and ``cancel``, a review
-before sending, and a token and step on every card so a stale card (an earlier step, an
-abandoned report) is recognised. Each step checks the actor may still submit reports; the
-service checks the agency was asked for this case when the report is sent.
+Shaped like the notification dialog (``CardStepDialog``): one card per step, ``back`` and
+``cancel``, a review before sending, and a token and step on every card so a stale card (an
+earlier step, an abandoned report) is recognised. Each step checks the actor may still submit
+reports; the service checks the agency was asked for this case when the report is sent.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
-from bot_app.replies import send_card, send_text
-from bot_app.routing import Turn, current_turn
-from bot_app.text import clean_text
+from bot_app.routing import Turn
+from cards.base import Card
 from cards.rapid_review import (
     ReportReviewView,
     ReportStepView,
@@ -27,18 +21,11 @@ from cards.rapid_review import (
     report_step_card,
 )
 from dialogs.agency_report_form import STEPS, is_nil, read_step, review_pairs
-from safeguarding.errors import DomainError
-from safeguarding.policy import Action, require
-
-log = logging.getLogger(__name__)
+from dialogs.card_dialog import REVIEW, CardStepDialog, State
+from safeguarding.policy import Action
 
 DIALOG_ID = "agency_report"
 CANCELLED = "Report cancelled. Nothing was sent. Type **report {reference}** to start again."
-WAITING = (
-    "I'm waiting for your answers on the card above: fill it in and press **Next**. "
-    "You can also type **back** or **cancel**."
-)
-STALE = "That card is from an earlier step. Here is where you are now:"
 
 
 @dataclass(frozen=True)
@@ -63,119 +50,72 @@ class ReportStart:
 SubmitReport = Callable[[Turn, ReportSubmission], Awaitable[None]]
 
 
-class AgencyReportDialog(Dialog):
+class AgencyReportDialog(CardStepDialog):
+    steps = STEPS
+    action = Action.SUBMIT_AGENCY_REPORT
+    kind = "agency report"
+
     def __init__(self, *, submit: SubmitReport) -> None:
         super().__init__(DIALOG_ID)
         self._submit = submit
 
-    async def begin_dialog(
-        self, dialog_context: DialogContext, options: object = None
-    ) -> DialogTurnResult:
+    def _start(self, options: object) -> State:
         if not isinstance(options, ReportStart):
             raise TypeError("the agency report dialog starts with a ReportStart")
-        state = dialog_context.active_dialog.state
-        state.update(
-            token=uuid.uuid4().hex,
-            step=STEPS[0],
-            answers={},
-            history=[],
-            reference=options.reference,
-            agency=options.agency,
-            due=options.due,
-            late=options.late,
-            replacing=options.replacing,
-        )
-        await self._show(dialog_context.context, state)
-        return Dialog.end_of_turn
+        return {
+            "reference": options.reference,
+            "agency": options.agency,
+            "due": options.due,
+            "late": options.late,
+            "replacing": options.replacing,
+        }
 
-    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
-        context = dialog_context.context
-        state: dict[str, Any] = dialog_context.active_dialog.state
-        turn = current_turn(context)
-        require(turn.actor, Action.SUBMIT_AGENCY_REPORT)
-        value = context.activity.value if isinstance(context.activity.value, dict) else None
-        nav = str(value.get("nav", "")) if value is not None else clean_text(context.activity.text)
-        nav = nav.lower()
-        if nav == "cancel":
-            await send_text(context, CANCELLED.format(reference=state["reference"]))
-            return await dialog_context.end_dialog()
-        if value is None and nav != "back":
-            await send_text(context, WAITING)
-            return Dialog.end_of_turn
-        if value is not None and (
-            value.get("token") != state["token"] or value.get("step") != state["step"]
-        ):
-            log.info("stale agency report card ignored")
-            await send_text(context, STALE)
-            await self._show(context, state)
-            return Dialog.end_of_turn
-        if nav == "back":
-            if state["history"]:
-                state["step"] = state["history"].pop()
-            await self._show(context, state)
-            return Dialog.end_of_turn
-        if state["step"] == "review":
-            if nav != "submit":
-                await self._show(context, state)
-                return Dialog.end_of_turn
-            submission = ReportSubmission(
-                token=state["token"],
+    def _cancelled(self, state: State) -> str:
+        return CANCELLED.format(reference=state["reference"])
+
+    def _read_step(self, turn: Turn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
+        return read_step(step, value)
+
+    def _next_step(self, step: str, answers: Mapping[str, str]) -> str:
+        """A nil return has nothing more to say: straight from involvement to the review."""
+        if step == "involvement" and is_nil(answers):
+            return REVIEW
+        return super()._next_step(step, answers)
+
+    async def _submit_answers(self, turn: Turn, state: State) -> None:
+        submission = ReportSubmission(
+            token=state["token"],
+            reference=state["reference"],
+            agency=state["agency"],
+            answers=dict(state["answers"]),
+        )
+        await self._submit(turn, submission)
+
+    def _step_card(
+        self, turn: Turn, state: State, draft: dict[str, str], error: str | None
+    ) -> Card:
+        return report_step_card(
+            ReportStepView(
                 reference=state["reference"],
                 agency=state["agency"],
-                answers=dict(state["answers"]),
+                due=state["due"],
+                step=state["step"],
+                token=state["token"],
+                draft=draft,
+                error=error,
+                replacing=state["replacing"],
             )
-            try:
-                await self._submit(turn, submission)
-            except DomainError as error:
-                await self._show(context, state, error=error.user_message)
-                return Dialog.end_of_turn
-            return await dialog_context.end_dialog()
-        step = state["step"]
-        try:
-            answers = read_step(step, value or {})
-        except DomainError as error:
-            await self._show(context, state, error=error.user_message, draft=value)
-            return Dialog.end_of_turn
-        state["answers"].update(answers)
-        state["history"].append(step)
-        position = STEPS.index(step)
-        last = position + 1 >= len(STEPS) or (step == "involvement" and is_nil(answers))
-        state["step"] = "review" if last else STEPS[position + 1]
-        await self._show(context, state)
-        return Dialog.end_of_turn
+        )
 
-    async def _show(
-        self,
-        context: TurnContext,
-        state: dict[str, Any],
-        *,
-        error: str | None = None,
-        draft: dict[str, Any] | None = None,
-    ) -> None:
-        if state["step"] == "review":
-            card = report_review_card(
-                ReportReviewView(
-                    reference=state["reference"],
-                    agency=state["agency"],
-                    due=state["due"],
-                    token=state["token"],
-                    pairs=review_pairs(state["answers"]),
-                    late=state["late"],
-                    error=error,
-                )
+    def _review_card(self, state: State, error: str | None) -> Card:
+        return report_review_card(
+            ReportReviewView(
+                reference=state["reference"],
+                agency=state["agency"],
+                due=state["due"],
+                token=state["token"],
+                pairs=review_pairs(state["answers"]),
+                late=state["late"],
+                error=error,
             )
-        else:
-            raw = {**state["answers"], **{k: str(v) for k, v in (draft or {}).items()}}
-            card = report_step_card(
-                ReportStepView(
-                    reference=state["reference"],
-                    agency=state["agency"],
-                    due=state["due"],
-                    step=state["step"],
-                    token=state["token"],
-                    draft=raw,
-                    error=error,
-                    replacing=state["replacing"],
-                )
-            )
-        await send_card(context, card)
+        )

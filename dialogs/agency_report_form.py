@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from bot_app.payloads import flag, text_in
 from cards.rapid_review import MAX_REPORT_CHARS, REPORT_STEPS
-from dialogs.notification_form import _flag, _text
 from safeguarding.errors import InvalidInput
 
 STEPS: Final = tuple(REPORT_STEPS)
@@ -29,12 +29,12 @@ REQUIRED: Final[Mapping[str, str]] = {
 
 def read_step(step: str, values: Mapping[str, object]) -> dict[str, str]:
     """Validate one step's inputs; returns the raw answers to keep, or ``InvalidInput``."""
-    answers = {key: _text(values, key) for key in STEP_FIELDS[step]}
+    answers = {key: text_in(values, key) for key in STEP_FIELDS[step]}
     for value in answers.values():
         if len(value) > MAX_REPORT_CHARS:
             raise InvalidInput(f"Keep each answer under {MAX_REPORT_CHARS} characters.")
     if step == "involvement":
-        nil = _flag(answers["nil_return"])
+        nil = flag(answers["nil_return"])
         answers["nil_return"] = str(nil).lower()
         if nil and not answers["nil_reason"]:
             raise InvalidInput("Please give the reason for the nil return.")
@@ -42,7 +42,7 @@ def read_step(step: str, values: Mapping[str, object]) -> dict[str, str]:
             raise InvalidInput(f"Please give {REQUIRED['facts']}.")
         return answers
     if step == "learning":
-        answers["welfare_considered"] = str(_flag(answers["welfare_considered"])).lower()
+        answers["welfare_considered"] = str(flag(answers["welfare_considered"])).lower()
     for key in STEP_FIELDS[step]:
         if key in REQUIRED and not answers[key]:
             raise InvalidInput(f"Please give {REQUIRED[key]}.")
@@ -50,7 +50,7 @@ def read_step(step: str, values: Mapping[str, object]) -> dict[str, str]:
 
 
 def is_nil(answers: Mapping[str, str]) -> bool:
-    return _flag(answers.get("nil_return", ""))
+    return flag(answers.get("nil_return", ""))
 
 
 def content(answers: Mapping[str, str]) -> dict[str, str]:
@@ -76,7 +76,7 @@ def review_pairs(answers: Mapping[str, str]) -> list[tuple[str, str]]:
         ("Potential learning", stored["learning"]),
         (
             "Staff welfare considered",
-            ("Yes" if _flag(stored["welfare_considered"]) else "No")
+            ("Yes" if flag(stored["welfare_considered"]) else "No")
             + (f": {stored['welfare']}" if stored["welfare"] else ""),
         ),
     ]

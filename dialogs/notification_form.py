@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, TypeVar
 
+from bot_app.payloads import flag, text_in
 from safeguarding.errors import InvalidInput
 from safeguarding.notification import (
     LABELS,
@@ -59,21 +60,6 @@ class FormOptions:
     names_allowed: bool
 
 
-def _text(values: Mapping[str, object], key: str) -> str:
-    value = values.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool | int | float):
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    if not isinstance(value, str):
-        raise InvalidInput("That card sent something I couldn't read. Please try again.")
-    return value.strip()
-
-
-def _flag(raw: str) -> bool:
-    return raw.lower() == "true"
-
-
 def _one(enum: type[E], raw: str, what: str) -> E:
     try:
         return enum(raw)
@@ -96,12 +82,12 @@ def read_step(
     step: str, values: Mapping[str, object], *, today: date, options: FormOptions
 ) -> dict[str, str]:
     """Validate one step's inputs; returns the raw answers to keep, or raises ``InvalidInput``."""
-    answers = {key: _text(values, key) for key in STEP_FIELDS[step]}
+    answers = {key: text_in(values, key) for key in STEP_FIELDS[step]}
     if step == "reporter":
         if answers["agency"] not in options.agencies:
             raise InvalidInput("Please choose your agency from the list.")
         answers["role"] = check_short_text(answers["role"], "your role")
-        answers["lead_consulted"] = str(_flag(answers["lead_consulted"])).lower()
+        answers["lead_consulted"] = str(flag(answers["lead_consulted"])).lower()
     elif step == "dates":
         check_dates(
             incident_on=_iso(answers["incident_on"], "the incident date"),
@@ -124,8 +110,8 @@ def read_step(
             number = int(float(age)) if age else None
         except ValueError:
             raise InvalidInput("The care leaver's age must be a number.") from None
-        check_care_leaver_age(number, care_leaver=_flag(answers["care_leaver"]))
-        if _one(AgeBand, answers["age_band"], "") is AgeBand.AGE_18_24 and not _flag(
+        check_care_leaver_age(number, care_leaver=flag(answers["care_leaver"]))
+        if _one(AgeBand, answers["age_band"], "") is AgeBand.AGE_18_24 and not flag(
             answers["care_leaver"]
         ):
             raise InvalidInput(
@@ -153,7 +139,7 @@ def build(answers: Mapping[str, str]) -> tuple[Notification, SensitiveDetails]:
     notification = Notification(
         agency=a["agency"],
         notifier_role=a["role"],
-        lead_consulted=_flag(a["lead_consulted"]),
+        lead_consulted=flag(a["lead_consulted"]),
         incident_on=date.fromisoformat(a["incident_on"]),
         aware_on=date.fromisoformat(a["aware_on"]),
         outcome=Outcome(a["outcome"]),
@@ -162,17 +148,17 @@ def build(answers: Mapping[str, str]) -> tuple[Notification, SensitiveDetails]:
         learning_reason=LearningReason(a["learning"]),
         child=ChildContext(
             age_band=AgeBand(a["age_band"]),
-            looked_after=_flag(a["looked_after"]),
-            child_protection_plan=_flag(a["cp_plan"]),
-            educated_otherwise=_flag(a["eotas"]),
-            child_perpetrator=_flag(a["child_perpetrator"]),
-            care_leaver=_flag(a["care_leaver"]),
+            looked_after=flag(a["looked_after"]),
+            child_protection_plan=flag(a["cp_plan"]),
+            educated_otherwise=flag(a["eotas"]),
+            child_perpetrator=flag(a["child_perpetrator"]),
+            care_leaver=flag(a["care_leaver"]),
             care_leaver_age=int(age) if age else None,
         ),
         cross_boundary=CrossBoundary(
-            other_councils=_flag(a["other_councils"]),
-            other_police_areas=_flag(a["other_police"]),
-            other_health_boards=_flag(a["other_health"]),
+            other_councils=flag(a["other_councils"]),
+            other_police_areas=flag(a["other_police"]),
+            other_health_boards=flag(a["other_health"]),
         ),
         parallel_processes=_many(ParallelProcess, a["parallel"], ""),
     )
@@ -185,7 +171,7 @@ def build(answers: Mapping[str, str]) -> tuple[Notification, SensitiveDetails]:
 
 
 def _yes(raw: str) -> str:
-    return "Yes" if _flag(raw) else "No"
+    return "Yes" if flag(raw) else "No"
 
 
 def _labels(raw: str) -> str:

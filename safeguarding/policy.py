@@ -13,6 +13,7 @@ from typing import Final
 
 from safeguarding.case import Case
 from safeguarding.errors import DomainError
+from safeguarding.milestones import AGENCY_REQUESTED
 from safeguarding.roles import Person, Role, role_label
 
 
@@ -164,18 +165,20 @@ def may_see_case(person: Person, case: Case) -> bool:
     """Whether this person may see this case's reference, stage and clocks.
 
     Roles that list every case see all of them; a practitioner sees the cases they notified;
-    an agency's safeguarding lead sees the cases their agency notified.
+    an agency's safeguarding lead sees the cases their agency notified or was asked to report
+    on for the rapid review.
     """
     if can(person, Action.LIST_ALL_CASES):
         return True
     facts = case.facts
     if facts.get("notifier_object_id") == person.object_id:
         return True
-    return (
-        person.has(Role.AGENCY_LEAD)
-        and bool(person.agency)
-        and (person.agency.casefold() == str(facts.get("agency", "")).casefold())
-    )
+    if not (person.has(Role.AGENCY_LEAD) and person.agency):
+        return False
+    involved = {str(facts.get("agency", ""))} | {
+        str(event.data.get("agency", "")) for event in case.events if event.kind == AGENCY_REQUESTED
+    }
+    return person.agency.casefold() in {name.casefold() for name in involved}
 
 
 def require_case_access(person: Person, case: Case) -> None:

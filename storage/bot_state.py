@@ -30,6 +30,15 @@ ever a JSON string value, and jsonpickle drops reserved ``py/...`` keys from pla
 encoding, so even a card payload stored verbatim in a dialog's state decodes as plain data.
 Anyone who can write to the table directly can run code in the bot, so database write access
 must be treated like deploy access.
+
+The stored document is encrypted with the same cipher as the case details
+(``storage/details.py``): while a practitioner fills in a notification or an agency lead a
+report, the draft answers - a child's initials or name, the narrative - sit in the dialog
+state, and are special category data like the case details they become. Rows written in the
+clear by versions before this one are still read (a JSON document where a token was expected)
+and are encrypted the next time the conversation saves its state, or by ``python -m
+bot_app.keys rotate``. That is simpler than a migration, which would need the encryption keys
+inside Alembic; and a row that is neither a token nor JSON is refused, not guessed at.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from safeguarding.errors import ConcurrencyConflict
+from storage.details import Cipher, DetailsUnreadable
 from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
 
 _HASH_MARK = "#sha256:"
@@ -74,6 +84,16 @@ class StateConflict(ConcurrencyConflict):
         return (
             f"bot state {self.key!r} was changed or deleted since it was read "
             f"(expected e-tag {self.expected_etag!r}); the write was refused"
+        )
+
+
+class StateUnreadable(RuntimeError):
+    """A stored item is neither decryptable with the configured keys nor legacy plaintext."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"bot state {key!r} cannot be decrypted with the configured keys (was a key "
+            "removed from DATA_ENCRYPTION_KEYS before 'python -m bot_app.keys rotate' ran?)"
         )
 
 
@@ -102,9 +122,11 @@ class SqlStorage(Storage):
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
+        cipher: Cipher,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._sessions = session_factory
+        self._cipher = cipher
         self._clock = clock
 
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
@@ -119,7 +141,9 @@ class SqlStorage(Storage):
                     )
                 )
             ).all()
-        return {wanted[row.key]: _decode(row.data, row.etag) for row in rows}
+        return {
+            wanted[row.key]: _decode(self._plaintext(row.key, row.data), row.etag) for row in rows
+        }
 
     async def write(self, changes: Mapping[str, object]) -> None:
         """Write all changes in one transaction: if any e-tag is stale, none is written."""
@@ -135,7 +159,8 @@ class SqlStorage(Storage):
                 if expected == "":
                     raise ValueError(f"SqlStorage.write(): item {key!r} has an empty e-tag")
                 new_etag = uuid.uuid4().hex
-                values = {"etag": new_etag, "data": _encode(item), "updated_at": now}
+                data = self._cipher.encrypt(_encode(item).encode("utf-8"))
+                values = {"etag": new_etag, "data": data, "updated_at": now}
                 stored_key = storage_key(key)
                 if expected is None or expected == "*":
                     await session.execute(_upsert(session, stored_key, values))
@@ -160,6 +185,44 @@ class SqlStorage(Storage):
             return
         async with self._sessions() as session, session.begin():
             await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(stored)))
+
+    async def rotate_all(self) -> int:
+        """Re-encrypt every item with the first key, encrypting any left in the clear by
+        earlier versions; returns how many rows were rewritten.
+
+        The e-tag stays: the item is unchanged, so a turn that read it before may still save.
+        A turn that saved meanwhile (with the first key already) wins, and its row is skipped.
+        """
+        rewritten = 0
+        async with self._sessions() as session, session.begin():
+            rows = (
+                await session.execute(select(BotStateRow.key, BotStateRow.etag, BotStateRow.data))
+            ).all()
+            for row in rows:
+                try:
+                    data = self._cipher.rotate(row.data)
+                except (DetailsUnreadable, ValueError):  # from before encryption, or unreadable
+                    plaintext = self._plaintext(row.key, row.data)
+                    data = self._cipher.encrypt(plaintext.encode("utf-8"))
+                changed = await session.execute(
+                    update(BotStateRow)
+                    .where(BotStateRow.key == row.key, BotStateRow.etag == row.etag)
+                    .values(data=data)
+                    .execution_options(synchronize_session=False)
+                )
+                rewritten += int(getattr(changed, "rowcount", 0) or 0)
+        return rewritten
+
+    def _plaintext(self, key: str, data: str) -> str:
+        """The stored JSON: decrypted, or - for a row from before encryption - as it is."""
+        try:
+            return self._cipher.decrypt(data).decode("utf-8")
+        except (DetailsUnreadable, ValueError) as unreadable:  # ValueError: not even ASCII
+            try:
+                json.loads(data)
+            except ValueError:
+                raise StateUnreadable(key) from unreadable
+            return data
 
 
 def _upsert(session: AsyncSession, key: str, values: dict[str, Any]) -> Any:

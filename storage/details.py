@@ -7,7 +7,8 @@ and erased on their own when the retention policy anonymises the case.
 
 Encryption is Fernet (AES-128-CBC with HMAC-SHA256) through ``MultiFernet``: the first key
 encrypts, every key decrypts, so keys rotate without downtime (``python -m bot_app.keys
-rotate`` re-encrypts every row with the first key; see the README).
+rotate`` re-encrypts every row with the first key - and the agency reports and the dialog
+state, which use the same cipher; see the README).
 """
 
 from __future__ import annotations
@@ -114,11 +115,17 @@ class CaseDetailsRepository:
 
     async def rotate_all(self) -> int:
         """Re-encrypt every row with the first key; returns how many rows were rewritten."""
-        rows = (await self._session.execute(select(CaseDetailsRow))).scalars().all()
+        rows = (
+            await self._session.execute(select(CaseDetailsRow.reference, CaseDetailsRow.ciphertext))
+        ).all()
         for row in rows:
+            # Only if unchanged since read: details put meanwhile are under the first key already.
             await self._session.execute(
                 update(CaseDetailsRow)
-                .where(CaseDetailsRow.reference == row.reference)
+                .where(
+                    CaseDetailsRow.reference == row.reference,
+                    CaseDetailsRow.ciphertext == row.ciphertext,
+                )
                 .values(ciphertext=self._cipher.rotate(row.ciphertext))
                 .execution_options(synchronize_session=False)
             )

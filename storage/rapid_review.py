@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -169,6 +179,21 @@ class RapidReviewRepository:
         await self._session.execute(
             delete(AgencyReportRow).where(AgencyReportRow.reference == reference)
         )
+
+    async def rotate_reports(self) -> int:
+        """Re-encrypt every report with the first key (``python -m bot_app.keys rotate``);
+        returns how many were read. A report re-sent meanwhile is under that key already."""
+        rows = (
+            await self._session.execute(select(AgencyReportRow.id, AgencyReportRow.ciphertext))
+        ).all()
+        for row in rows:
+            await self._session.execute(
+                update(AgencyReportRow)
+                .where(AgencyReportRow.id == row.id, AgencyReportRow.ciphertext == row.ciphertext)
+                .values(ciphertext=self._cipher.rotate(row.ciphertext))
+                .execution_options(synchronize_session=False)
+            )
+        return len(rows)
 
     # -- ballots -------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 Both actions are the only exceptions to "the trail is append-only" (architecture.md), and both
 leave a record: anonymisation appends a ``retention.anonymised`` event to the case's own
-trail before it erases the narrative of the events before it; deletion removes the case and
-every row that refers to it, leaving a tombstone here that says what existed (its reference,
-how many entries, the last fingerprint) and who removed it, when and under which policy.
+trail before it erases the narrative of the events before it, the details, the agency
+reports and the ballots' rationales; deletion removes the case and every row that refers to
+it - by foreign key, or by its reference alone - leaving a tombstone here that says what
+existed (its reference, how many entries, the last fingerprint) and who removed it, when and
+under which policy.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ from safeguarding.retention import HOLD, RELEASED
 from safeguarding.trail import ANONYMISED
 from storage.details import CaseDetailsRow
 from storage.models import Base, CaseEventRow, CaseRow, UTCDateTime
+from storage.rapid_review import AgencyReportRow, VoteRow
 from storage.repositories import event_from_row
-from storage.submissions import SubmissionRow
+
+# Columns by which a row refers to a case through its reference alone, with no foreign key
+# (submissions, agency reports, ballots, reminders, dispute timers, the outbox, the access
+# log...): deleting a case deletes such rows in every table, whichever feature owns them.
+REFERENCE_COLUMNS = ("reference", "case_reference")
 
 
 class RetentionLogRow(Base):
@@ -125,15 +132,34 @@ class RetentionRepository:
             delete(CaseDetailsRow).where(CaseDetailsRow.reference == reference)
         )
 
+    async def erase_reports(self, reference: str) -> None:
+        """Remove the agency reports (encrypted narrative); the trail keeps who sent when."""
+        await self._session.execute(
+            delete(AgencyReportRow).where(AgencyReportRow.reference == reference)
+        )
+
+    async def erase_rationales(self, reference: str) -> None:
+        """Blank the ballots' rationales, kept in the clear beside the trail's copy (``why``,
+        erased with the narrative); who voted for what remains."""
+        await self._session.execute(
+            update(VoteRow)
+            .where(VoteRow.reference == reference)
+            .values(rationale="")
+            .execution_options(synchronize_session=False)
+        )
+
     async def delete_case(self, reference: str) -> None:
         """Delete the case row and every row, in any table, that refers to it."""
-        # Keyed by the reference alone (no foreign key): which notification became this case.
-        await self._session.execute(
-            delete(SubmissionRow).where(SubmissionRow.reference == reference)
-        )
-        await self._delete(
-            Base.metadata.tables[CaseRow.__tablename__], CaseRow.reference == reference
-        )
+        from storage.schema import metadata  # every feature's tables, registered on import
+
+        cases = metadata.tables[CaseRow.__tablename__]
+        for table in metadata.sorted_tables:
+            if table is cases or table.name == RetentionLogRow.__tablename__:
+                continue  # the case goes last, with its foreign-key children; the log stays
+            for name in REFERENCE_COLUMNS:
+                if name in table.c:
+                    await self._session.execute(delete(table).where(table.c[name] == reference))
+        await self._delete(cases, CaseRow.reference == reference)
 
     async def _delete(self, table: Table, condition: ColumnElement[bool]) -> None:
         # Rows that refer to the rows about to go must go first, whatever feature owns them

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.invoke import card_response, error_response, message_response
 from bot_app.notify import People, post_to_hub, post_to_person, update_message
+from bot_app.payloads import date_in, reference_in
 from bot_app.replies import send_card, send_text
 from bot_app.routing import Router, Turn
 from cards.base import Card
@@ -205,7 +206,7 @@ class Cases:
             )
             copies = await post_to_hub(
                 uow,
-                hub_card(self._card_view(case, turn.today)),
+                hub_card(self.card_view(case, turn.today)),
                 hub_card_key(str(reference)),
                 str(reference),
                 people=self._people,
@@ -277,7 +278,7 @@ class Cases:
     # --- Hub actions on the card -------------------------------------------------------
 
     async def details_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
+        reference = reference_in(data)
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             require_case_access(turn.actor, case)
@@ -297,15 +298,15 @@ class Cases:
         return message_response("I've sent the details to you in a personal chat.")
 
     async def panel_notified_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
-        notified_on = _date_in(data, "notified_on", "the date the Panel was notified")
+        reference = reference_in(data)
+        notified_on = date_in(data, "notified_on", "the date the Panel was notified")
         time = str(data.get("notified_time") or "").strip()
         if notified_on > turn.today:
             raise InvalidInput("The Panel can't have been notified in the future.")
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             if any(e.kind == milestones.PANEL_NOTIFIED for e in case.events):
-                return card_response(hub_card(self._card_view(case, turn.today)))
+                return card_response(hub_card(self.card_view(case, turn.today)))
             if notified_on < case.aware_on:
                 raise InvalidInput(
                     f"The Panel can't have been notified before the partners became aware "
@@ -333,7 +334,7 @@ class Cases:
         return card_response(card)
 
     async def not_met_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
+        reference = reference_in(data)
         reason = " ".join(str(data.get("reason") or "").split())
         if not reason:
             return error_response(
@@ -344,7 +345,7 @@ class Cases:
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             if not case.is_open:
-                return card_response(hub_card(self._card_view(case, turn.today)))
+                return card_response(hub_card(self.card_view(case, turn.today)))
             actor = actor_of(turn.actor)
             case.record(
                 "case.criteria_not_met",
@@ -374,7 +375,7 @@ class Cases:
 
                 details = _detail_pairs(stored)
             await uow.commit()
-        view = self._card_view(case, turn.today)
+        view = self.card_view(case, turn.today)
         await send_card(
             turn.context,
             status_card(
@@ -427,7 +428,7 @@ class Cases:
         for case in visible:
             for clock in self._clocks(case, turn.today):
                 if clock.status.is_open and clock.deadline.due <= horizon:
-                    line = self._clock_line(clock, turn.today)
+                    line = self.clock_line(clock, turn.today)
                     due.append(
                         (
                             clock.deadline.due,
@@ -496,7 +497,7 @@ class Cases:
 
         Public for other features whose changes show on the card (differences of opinion).
         """
-        card = hub_card(self._card_view(case, today))
+        card = hub_card(self.card_view(case, today))
         posted = next((e for e in reversed(case.events) if e.kind == HUB_CARD_POSTED), None)
         for original in posted.data.get("keys", []) if posted else []:
             await update_message(
@@ -519,7 +520,8 @@ class Cases:
             convention=self._s.convention,
         )
 
-    def _clock_line(self, clock: CaseClock, today: date) -> ClockLine:
+    def clock_line(self, clock: CaseClock, today: date) -> ClockLine:
+        """How one deadline stands today; the rapid review's tracker shows the same lines."""
         due = format_day(clock.deadline.due)
         status = clock.status
         if status is ClockStatus.MET and clock.met_on:
@@ -537,7 +539,8 @@ class Cases:
             )
         return ClockLine(clock.title, due, f"{left} working day{'s' if left != 1 else ''} left")
 
-    def _card_view(self, case: Case, today: date) -> CaseCardView:
+    def card_view(self, case: Case, today: date) -> CaseCardView:
+        """The Hub card's view; other features answer a stale or repeated press with it."""
         notified = next((e for e in case.events if e.kind == milestones.PANEL_NOTIFIED), None)
         closed = next((e for e in case.events if e.kind == "case.criteria_not_met"), None)
         note = notified.what if notified else None
@@ -548,7 +551,7 @@ class Cases:
             route=_route_label(case),
             stage=case.stage.label,
             agency=str(case.facts.get("agency", "")),
-            clocks=[self._clock_line(c, today) for c in self._clocks(case, today)],
+            clocks=[self.clock_line(c, today) for c in self._clocks(case, today)],
             today=today.isoformat(),
             can_record_panel=case.stage is Stage.NOTIFIED
             and case.facts.get("route") == Route.SERIOUS.value,
@@ -612,18 +615,3 @@ def _detail_pairs(stored: dict[str, str]) -> list[tuple[str, str]]:
         pairs.append(("Full name", stored["full_name"]))
     pairs.append(("Summary", stored.get("summary") or "Not given"))
     return pairs
-
-
-def _reference_in(data: dict[str, Any]) -> CaseReference:
-    raw = data.get("reference")
-    if not isinstance(raw, str):
-        raise InvalidInput("That button didn't say which case it is for.")
-    return CaseReference.parse(raw)
-
-
-def _date_in(data: dict[str, Any], key: str, what: str) -> date:
-    raw = data.get(key)
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise InvalidInput(f"Please choose {what} with the date picker.") from None

@@ -38,6 +38,7 @@ from bot_app.features.cases import actor_of
 from bot_app.invoke import card_response, message_response
 from bot_app.notify import NoChannel, People, post_to_channel, post_to_hub, post_to_person
 from bot_app.notify import update_message as queue_update
+from bot_app.payloads import number_in, reference_in
 from bot_app.replies import send_card, send_text
 from bot_app.routing import Router, Turn
 from cards.base import Card
@@ -221,7 +222,7 @@ class Disputes:
 
     async def start_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         """The case card's "Disagree": the raise dialog runs in personal chat."""
-        reference = _reference_in(data)
+        reference = reference_in(data)
         await self._may_raise(reference, turn.actor)
         await self._send_start_card(turn, reference)
         return message_response("I've sent you a personal message to raise it there.")
@@ -257,7 +258,7 @@ class Disputes:
         """The Hub opens a dispute from a ``dispute.referred`` event of the rapid review."""
         if not turn.actor.has(Role.HUB_OFFICER):
             raise Forbidden("Sorry, only the Hub opens a referred difference of opinion.")
-        reference = _reference_in(data)
+        reference = reference_in(data)
         seq = data.get("referral")
         if isinstance(seq, bool) or not isinstance(seq, int):
             raise InvalidInput("That button didn't say which referral it is for.")
@@ -289,7 +290,7 @@ class Disputes:
 
     async def open_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         """A notice's "Open in personal chat": the party's card, never in a channel."""
-        reference, number = _reference_in(data), _number_in(data)
+        reference, number = reference_in(data), number_in(data)
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             dispute = domain.find_dispute(case, number)
@@ -329,7 +330,7 @@ class Disputes:
         done: str,
     ) -> InvokeResponse:
         """Respond, escalate or resolve: the card's ``field`` is the narrative ``text``."""
-        reference, number = _reference_in(data), _number_in(data)
+        reference, number = reference_in(data), number_in(data)
         activity = turn.context.activity.id or ""
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
@@ -677,17 +678,3 @@ def _history(entries: Sequence[domain.Entry], zone: Any) -> list[HistoryLine]:
         )
         for entry in entries
     ]
-
-
-def _reference_in(data: dict[str, Any]) -> CaseReference:
-    raw = data.get("reference")
-    if not isinstance(raw, str):
-        raise InvalidInput("That button didn't say which case it is for.")
-    return CaseReference.parse(raw)
-
-
-def _number_in(data: dict[str, Any]) -> int:
-    number = data.get("number")
-    if isinstance(number, bool) or not isinstance(number, int):
-        raise InvalidInput("That button didn't say which difference of opinion it is for.")
-    return number

@@ -6,15 +6,13 @@ sends the person a private message with a Start button and says so where they as
 
 from __future__ import annotations
 
-from adaptive_cards import types
-from adaptive_cards.card import ActionSubmit
 from botbuilder.dialogs import DialogSet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.notify import post_to_person
 from bot_app.replies import send_text
 from bot_app.routing import Router, Turn
-from cards.base import Card, finish, heading, paragraph
+from cards.base import Card, command_button, finish, heading, paragraph
 from dialogs.notification import DIALOG_ID
 from safeguarding.policy import Action
 from storage.uow import UnitOfWork
@@ -29,7 +27,7 @@ def start_card() -> Card:
                 "child belong here, in our personal chat. Press Start when you're ready."
             ),
         ],
-        [ActionSubmit(title="Start", style=types.ActionStyle.POSITIVE, data={"command": "notify"})],
+        [command_button("Start", "notify")],
         fallback="Start a notification in this personal chat",
     )
 

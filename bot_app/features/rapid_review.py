@@ -21,14 +21,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, Final, Protocol, TypeVar
 
-from adaptive_cards import types
-from adaptive_cards.card import ActionSubmit
 from botbuilder.core import InvokeResponse
 from botbuilder.dialogs import DialogSet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.directory import AGENCIES
-from bot_app.features.cases import Cases, _date_in, _reference_in, actor_of
+from bot_app.features.cases import Cases, actor_of
 from bot_app.invoke import card_response, error_response, message_response
 from bot_app.notify import (
     NoChannel,
@@ -40,10 +38,11 @@ from bot_app.notify import (
     post_to_person,
     update_message,
 )
+from bot_app.payloads import date_in, reference_in, round_in
 from bot_app.rapid_review_export import DocumentLinks
 from bot_app.replies import send_card, send_text
 from bot_app.routing import Router, Turn
-from cards.base import Card, finish, heading, paragraph
+from cards.base import Card, command_button, finish, heading, paragraph
 from cards.case import VERB_START_RAPID_REVIEW, hub_card
 from cards.rapid_review import (
     VERB_CANCEL,
@@ -173,12 +172,12 @@ class RapidReview:
 
     async def choose_agencies(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         """The Hub pressed "Start rapid review": show the agencies to ask, on the same card."""
-        reference = _reference_in(data)
+        reference = reference_in(data)
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             agencies = await self._agencies(uow)
         if not rr.can_start(case) or rr.state_of(case).started:
-            return card_response(hub_card(self._cases._card_view(case, turn.today)))
+            return card_response(hub_card(self._cases.card_view(case, turn.today)))
         notifying = str(case.facts.get("agency", ""))
         return card_response(
             start_card(
@@ -193,18 +192,18 @@ class RapidReview:
 
     async def cancel_start(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         async with UnitOfWork(self._sessions) as uow:
-            case = await uow.cases.get(_reference_in(data))
-        return card_response(hub_card(self._cases._card_view(case, turn.today)))
+            case = await uow.cases.get(reference_in(data))
+        return card_response(hub_card(self._cases.card_view(case, turn.today)))
 
     async def start(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
+        reference = reference_in(data)
         chosen = [a.strip() for a in str(data.get("agencies") or "").split(",") if a.strip()]
 
         async def attempt() -> InvokeResponse:
             async with UnitOfWork(self._sessions) as uow:
                 case = await uow.cases.get(reference)
                 if rr.state_of(case).started:  # a second press, or another officer first
-                    return card_response(hub_card(self._cases._card_view(case, turn.today)))
+                    return card_response(hub_card(self._cases.card_view(case, turn.today)))
                 known = await self._agencies(uow)
                 unknown = [a for a in chosen if a not in known]
                 if unknown or not chosen:
@@ -372,7 +371,7 @@ class RapidReview:
     # --- 3-4. the vote -------------------------------------------------------------------
 
     async def open_vote(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
+        reference = reference_in(data)
         members = await self._people.people_with(Role.CSPRG_MEMBER)
         deputies = await self._people.people_with(Role.CSPRG_DEPUTY)
         seats = {p.object_id: p.name for p in members}
@@ -406,7 +405,7 @@ class RapidReview:
         return await _retrying(attempt)
 
     async def cast_vote(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference, number = _reference_in(data), _round_in(data)
+        reference, number = reference_in(data), round_in(data)
         seat = require_seat(turn.actor)
 
         async def attempt() -> InvokeResponse:
@@ -459,7 +458,7 @@ class RapidReview:
 
     async def refresh_vote(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         """Teams asks for this person's view of the vote card (refresh.userIds)."""
-        reference, number = _reference_in(data), _round_in(data)
+        reference, number = reference_in(data), round_in(data)
         async with UnitOfWork(self._sessions) as uow:
             case = await uow.cases.get(reference)
             view = await self._vote_view(uow, case, number, viewer=voting_seat(turn.actor))
@@ -467,7 +466,7 @@ class RapidReview:
 
     async def close_vote(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
         """The Hub closes the vote: early once every vote needed is in, or after its date."""
-        reference = _reference_in(data)
+        reference = reference_in(data)
 
         async def attempt() -> InvokeResponse:
             async with UnitOfWork(self._sessions) as uow:
@@ -544,7 +543,7 @@ class RapidReview:
     # --- 5. the partners -----------------------------------------------------------------
 
     async def confirm(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference, number = _reference_in(data), _round_in(data)
+        reference, number = reference_in(data), round_in(data)
         required = await self._partners_required()
 
         async def attempt() -> InvokeResponse:
@@ -575,7 +574,7 @@ class RapidReview:
         return await _retrying(attempt)
 
     async def challenge(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference, number = _reference_in(data), _round_in(data)
+        reference, number = reference_in(data), round_in(data)
         refer = data.get("outcome") == "dispute"
         required = await self._partners_required()
 
@@ -618,8 +617,8 @@ class RapidReview:
     # --- 6. the Panel --------------------------------------------------------------------
 
     async def record_sent(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
-        sent_on = _date_in(data, "sent_on", "the date the rapid review was sent")
+        reference = reference_in(data)
+        sent_on = date_in(data, "sent_on", "the date the rapid review was sent")
         if sent_on > turn.today:
             raise InvalidInput("The rapid review can't have been sent in the future.")
 
@@ -648,8 +647,8 @@ class RapidReview:
         return await _retrying(attempt)
 
     async def record_panel_decision(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
-        decided_on = _date_in(data, "decided_on", "the date of the Panel's decision")
+        reference = reference_in(data)
+        decided_on = date_in(data, "decided_on", "the date of the Panel's decision")
         if decided_on > turn.today:
             raise InvalidInput("The Panel can't have decided in the future.")
         try:
@@ -690,7 +689,7 @@ class RapidReview:
         await send_text(turn.context, "I've sent the links to you in a personal chat.")
 
     async def document_button(self, turn: Turn, data: dict[str, Any]) -> InvokeResponse:
-        reference = _reference_in(data)
+        reference = reference_in(data)
         card = await self._document_card(reference, turn)
         if turn.is_personal:
             return card_response(card)
@@ -894,7 +893,7 @@ class RapidReview:
         state = rr.state_of(case)
         clocks = self._clocks(case, today)
         lines = [
-            self._cases._clock_line(c, today)
+            self._cases.clock_line(c, today)
             for c in clocks
             if c.rule.id in {ClockId.RAPID_REVIEW, ClockId.PANEL_RESPONSE}
         ]
@@ -902,7 +901,7 @@ class RapidReview:
         for clock in clocks:
             if clock.rule.id is not ClockId.AGENCY_REPORTS or clock.subject is None:
                 continue
-            line = self._cases._clock_line(clock, today)
+            line = self._cases.clock_line(clock, today)
             status = state.agencies.get(clock.subject)
             extra = ""
             if status is not None and status.nil_return:
@@ -1028,13 +1027,7 @@ def _start_report_card(reference: str) -> Card:
             heading(f"Rapid review report: case {reference}"),
             paragraph("Reports belong in our personal chat. Press Start when you're ready."),
         ],
-        [
-            ActionSubmit(
-                title="Start",
-                style=types.ActionStyle.POSITIVE,
-                data={"command": f"report {reference}"},
-            )
-        ],
+        [command_button("Start", f"report {reference}")],
         fallback=f"Write the rapid review report for case {reference}",
     )
 
@@ -1049,10 +1042,3 @@ async def _retrying(action: Callable[[], Awaitable[T]]) -> T:
                 raise
             log.info("case changed concurrently; retrying (attempt %d)", attempt + 1)
     raise AssertionError("unreachable")
-
-
-def _round_in(data: dict[str, Any]) -> int:
-    raw = data.get("round")
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
-        raise InvalidInput("That card didn't say which round of the vote it is for.")
-    return int(raw)

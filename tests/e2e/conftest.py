@@ -17,6 +17,7 @@ from bot_app.notify import People
 from bot_app.settings import Settings
 from storage.db import migrate
 from tests.harness.activities import Teams
+from tests.harness.cards import assert_valid_card, card_in_invoke_response
 from tests.harness.fake_connector import FakeConnector
 
 # Thursday 26 November 2026, 10:00 in London: "today" for every end-to-end test.
@@ -40,9 +41,14 @@ class BotUnderTest:
     settings: Settings
 
     async def send(self, activity: dict[str, Any]) -> Reply:
+        """POST an activity as Teams would. A card in an invoke answer never reaches the
+        connector, so it is validated here, like every card the connector receives."""
         response = await self.client.post("/api/messages", json=activity)
         text = await response.text()
         body = await response.json() if response.content_type == "application/json" else None
+        card = card_in_invoke_response(body)
+        if card is not None:
+            assert_valid_card(card)
         return Reply(status=response.status, body=body, text=text)
 
     async def post_raw(self, data: bytes, content_type: str = "application/json") -> Reply:

@@ -1,4 +1,5 @@
-"""Case details encrypted at rest, key rotation, and the log of who viewed them."""
+"""Case details encrypted at rest, key rotation (of everything encrypted), and the log of who
+viewed them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot_app.keys import data_keys, rotate
 from bot_app.settings import Settings
+from safeguarding.case import Actor
 from storage.access_log import AccessLogRepository
+from storage.bot_state import SqlStorage, StateUnreadable
 from storage.details import CaseDetailsRepository, DetailsUnreadable, FernetCipher
+from storage.rapid_review import RapidReviewRepository
 from storage.uow import UnitOfWork
 from tests.integration.commands import run_module
 
@@ -67,21 +71,75 @@ async def test_putting_details_again_replaces_them_and_erasing_removes_them(
     assert await get(session_factory, cipher, "NL-2026-0001") is None
 
 
-async def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(
+async def put_report(sessions: Sessions, cipher: FernetCipher, facts: str) -> None:
+    async with UnitOfWork(sessions) as uow:
+        await RapidReviewRepository(uow.session, cipher).put_report(
+            "NL-2026-0001",
+            agency="Riverside Primary School",
+            content={"facts": facts},
+            nil_return=False,
+            late=False,
+            version=1,
+            token="t1",
+            by=Actor(id="amira", name="Amira Khan"),
+            at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+        )
+        await uow.commit()
+
+
+async def report_facts(sessions: Sessions, cipher: FernetCipher) -> list[str]:
+    async with UnitOfWork(sessions) as uow:
+        reports = await RapidReviewRepository(uow.session, cipher).reports("NL-2026-0001")
+    return [report.content["facts"] for report in reports]
+
+
+async def test_rotation_re_encrypts_everything_with_the_new_key_so_the_old_one_can_go(
     session_factory: Sessions, migrated_url: str
 ) -> None:
     await put(session_factory, FernetCipher([OLD]), "NL-2026-0001", CHILD)
+    await put_report(session_factory, FernetCipher([OLD]), "Bruising seen on 12 November.")
+    draft = {"summary": "Zebedee was found at home.", "step": "identifiers"}
+    await SqlStorage(session_factory, cipher=FernetCipher([OLD])).write({"draft": dict(draft)})
     both = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=migrated_url,
         data_encryption_keys=f"{NEW.decode()},{OLD.decode()}",
     )
 
-    assert await rotate(both) == 1
+    rotated = await rotate(both)
 
-    assert await get(session_factory, FernetCipher([NEW]), "NL-2026-0001") == CHILD
+    assert (rotated.case_details, rotated.agency_reports, rotated.dialog_states) == (1, 1, 1)
+    only_new = FernetCipher([NEW])
+    assert await get(session_factory, only_new, "NL-2026-0001") == CHILD
+    assert await report_facts(session_factory, only_new) == ["Bruising seen on 12 November."]
+    (state,) = (await SqlStorage(session_factory, cipher=only_new).read(["draft"])).values()
+    assert isinstance(state, dict)
+    assert {k: v for k, v in state.items() if k != "e_tag"} == draft
+    only_old = FernetCipher([OLD])
     with pytest.raises(DetailsUnreadable, match="was a key removed"):
-        await get(session_factory, FernetCipher([OLD]), "NL-2026-0001")
+        await get(session_factory, only_old, "NL-2026-0001")
+    with pytest.raises(DetailsUnreadable):
+        await report_facts(session_factory, only_old)
+    with pytest.raises(StateUnreadable):
+        await SqlStorage(session_factory, cipher=only_old).read(["draft"])
+
+
+async def test_the_rotate_command_says_what_it_re_encrypted(
+    session_factory: Sessions, migrated_url: str
+) -> None:
+    await put(session_factory, FernetCipher([OLD]), "NL-2026-0001", CHILD)
+    await put_report(session_factory, FernetCipher([OLD]), "Bruising seen on 12 November.")
+
+    done = await run_module(
+        "bot_app.keys",
+        "rotate",
+        database_url=migrated_url,
+        DATA_ENCRYPTION_KEYS=f"{NEW.decode()},{OLD.decode()}",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "the details of 1 case, 1 agency report and 0 dialog states" in done.stdout
+    assert await get(session_factory, FernetCipher([NEW]), "NL-2026-0001") == CHILD
 
 
 def test_without_configured_keys_local_mode_makes_one_key_and_keeps_it(

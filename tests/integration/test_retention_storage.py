@@ -7,16 +7,23 @@ from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import JSON, MetaData, String, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot_app.retention import place_hold, release_hold, retention_report, run_retention
 from bot_app.trail import verify_all, verify_case
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
+from safeguarding.disputes import TimerKey
+from safeguarding.rapid_review import make_ballot
 from safeguarding.reference import CaseReference
+from safeguarding.reminders import ReminderKey
 from safeguarding.retention import Outcome, RetentionAction, RetentionPolicy
+from storage.access_log import AccessLogRepository
 from storage.details import CaseDetailsRepository, FernetCipher
+from storage.disputes import DisputeTimerRepository, TimerStatus
+from storage.rapid_review import RapidReviewRepository
+from storage.reminders import ReminderRepository, ReminderStatus
 from storage.retention import RetentionRepository
 from storage.uow import UnitOfWork
 from tests.integration.commands import run_module
@@ -30,6 +37,8 @@ ENGLAND = WorkingDayCalendar()
 CIPHER = FernetCipher([Fernet.generate_key()])
 ANONYMISE = RetentionPolicy(years_after_closure=7, action=RetentionAction.ANONYMISE)
 DELETE = RetentionPolicy(years_after_closure=7, action=RetentionAction.DELETE)
+REPORT = "Canary report: the class teacher saw bruising twice"
+RATIONALE = "Canary rationale: three agencies missed the same warning signs"
 
 
 async def seed(sessions: Sessions, number: int, *, closed_on: date | None) -> CaseReference:
@@ -52,6 +61,73 @@ async def seed(sessions: Sessions, number: int, *, closed_on: date | None) -> Ca
         await CaseDetailsRepository(uow.session, CIPHER).put(str(reference), {"name": "Zed"})
         await uow.commit()
     return reference
+
+
+async def seed_rapid_review(sessions: Sessions, reference: CaseReference) -> None:
+    """An agency report and a ballot with a rationale, and the rows kept beside the case by
+    its reference alone: a reminder, a dispute timer and a look at its details."""
+    member = Actor(id="csprg-1", name="Sam Hughes")
+    ballot = make_ballot(
+        seat="police", voter=member, choice="no_review", criteria=[], rationale=RATIONALE
+    )
+    at = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
+    async with UnitOfWork(sessions) as uow:
+        rapid_review = RapidReviewRepository(uow.session, CIPHER)
+        await rapid_review.put_report(
+            str(reference),
+            agency="Riverside Primary School",
+            content={"facts": REPORT},
+            nil_return=False,
+            late=False,
+            version=1,
+            token="t1",
+            by=Actor(id="amira", name="Amira Khan"),
+            at=at,
+        )
+        await rapid_review.put_ballot(str(reference), 1, ballot, teams_user_id="29:sam", at=at)
+        await ReminderRepository(uow.session).record(
+            ReminderKey(str(reference), "rapid_review", "due", at.date()),
+            send_at=at,
+            status=ReminderStatus.SENT,
+            late=False,
+            clock_title="Rapid review",
+            outbox_key=None,
+            now=at,
+        )
+        await DisputeTimerRepository(uow.session).record(
+            TimerKey(str(reference), "1/first", "target", at.date()),
+            send_at=at,
+            status=TimerStatus.SENT,
+            late=False,
+            now=at,
+        )
+        await AccessLogRepository(uow.session).record(
+            str(reference), "hub-1", "viewed the details", at
+        )
+        await uow.commit()
+
+
+async def reports_and_rationales(sessions: Sessions, reference: CaseReference) -> list[str]:
+    """The report text and ballot rationales an authorised reader would see for the case."""
+    async with UnitOfWork(sessions) as uow:
+        rapid_review = RapidReviewRepository(uow.session, CIPHER)
+        reports = await rapid_review.reports(str(reference))
+        ballots = await rapid_review.ballots(str(reference), 1)
+    return [r.content["facts"] for r in reports] + [b.rationale for b in ballots if b.rationale]
+
+
+async def text_at_rest(engine: AsyncEngine) -> dict[str, str]:
+    """Every text and JSON column of every table, as stored: table name -> its text."""
+    found: dict[str, str] = {}
+    async with engine.connect() as connection:
+        metadata = MetaData()
+        await connection.run_sync(metadata.reflect)
+        for table in metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, String | JSON)]
+            if columns:
+                rows = (await connection.execute(select(*columns))).all()
+                found[table.name] = " ".join(str(value) for row in rows for value in row)
+    return found
 
 
 async def report(sessions: Sessions, policy: RetentionPolicy) -> dict[str, Outcome]:
@@ -114,6 +190,26 @@ async def test_anonymising_erases_details_and_reasons_but_the_trail_still_verifi
     assert "Narrative rationale" not in whys
 
 
+async def test_anonymising_erases_the_agency_reports_and_the_ballots_rationales(
+    session_factory: Sessions, engine: AsyncEngine
+) -> None:
+    due = await seed(session_factory, 1, closed_on=date(2019, 3, 1))
+    kept = await seed(session_factory, 2, closed_on=date(2024, 3, 1))
+    await seed_rapid_review(session_factory, due)
+    await seed_rapid_review(session_factory, kept)
+    assert await reports_and_rationales(session_factory, due) == [REPORT, RATIONALE]
+
+    assert await run(session_factory, ANONYMISE) == [str(due)]
+
+    assert await reports_and_rationales(session_factory, due) == []
+    async with UnitOfWork(session_factory) as uow:
+        (ballot,) = await RapidReviewRepository(uow.session, CIPHER).ballots(str(due), 1)
+    assert (ballot.voter_name, ballot.choice.value) == ("Sam Hughes", "no_review"), "facts stay"
+    assert await reports_and_rationales(session_factory, kept) == [REPORT, RATIONALE]
+    at_rest = await text_at_rest(engine)
+    assert at_rest["rapid_review_votes"].count("Canary rationale") == 1, "the kept case's only"
+
+
 async def test_deleting_removes_the_case_entirely_and_leaves_a_tombstone(
     session_factory: Sessions,
 ) -> None:
@@ -131,6 +227,26 @@ async def test_deleting_removes_the_case_entirely_and_leaves_a_tombstone(
     assert (tombstone.reference, tombstone.action, tombstone.events) == (str(due), "deleted", 3)
     assert len(tombstone.head_hash) == 64
     assert "deleted 7 years after closure" in tombstone.policy
+
+
+async def test_deleting_leaves_no_row_about_the_case_in_any_table_but_the_tombstone(
+    session_factory: Sessions, engine: AsyncEngine
+) -> None:
+    due = await seed(session_factory, 1, closed_on=date(2019, 3, 1))
+    kept = await seed(session_factory, 2, closed_on=date(2024, 3, 1))
+    await seed_rapid_review(session_factory, due)
+    await seed_rapid_review(session_factory, kept)
+
+    assert await run(session_factory, DELETE) == [str(due)]
+
+    assert await reports_and_rationales(session_factory, due) == []
+    mentions = {name for name, stored in (await text_at_rest(engine)).items() if str(due) in stored}
+    assert mentions == {"retention_log"}
+    assert await reports_and_rationales(session_factory, kept) == [REPORT, RATIONALE]
+    kept_rows = {
+        name for name, stored in (await text_at_rest(engine)).items() if str(kept) in stored
+    }
+    assert {"agency_reports", "rapid_review_votes", "reminders", "dispute_timers"} <= kept_rows
 
 
 async def test_a_case_on_legal_hold_is_left_alone_until_released(

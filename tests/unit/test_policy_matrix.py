@@ -7,9 +7,24 @@ fails a test here until this table is changed too, on purpose and in review.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from safeguarding.policy import POLICY, Action, Forbidden, can, require, require_seat, voting_seat
+from safeguarding.case import Actor, Case
+from safeguarding.milestones import AGENCY_REQUESTED
+from safeguarding.policy import (
+    POLICY,
+    Action,
+    Forbidden,
+    can,
+    may_see_case,
+    require,
+    require_case_access,
+    require_seat,
+    voting_seat,
+)
+from safeguarding.reference import CaseReference
 from safeguarding.roles import DEFAULT_ROLE_NAMES, Person, Role
 
 # Y = allowed, . = refused.
@@ -119,3 +134,50 @@ def test_a_deputy_the_directory_names_for_nobody_cannot_vote() -> None:
     assert "whose deputy" in refused.value.user_message
     with pytest.raises(Forbidden):
         require_seat(person(Role.HUB_OFFICER))
+
+
+# --- which cases a person may see ----------------------------------------------------------
+
+
+def _case_notified_by(notifier: str, agency: str) -> Case:
+    return Case.open(
+        reference=CaseReference("NL", 2026, 1),
+        aware_on=date(2026, 11, 23),
+        incident_on=date(2026, 11, 20),
+        actor=Actor(id=notifier, name="Tom Reed"),
+        at=datetime(2026, 11, 24, 10, tzinfo=UTC),
+        facts={"notifier_object_id": notifier, "agency": agency},
+    )
+
+
+def _someone(object_id: str, role: Role, agency: str = "") -> Person:
+    return Person(object_id=object_id, name="Someone", agency=agency, roles=frozenset({role}))
+
+
+def test_a_practitioner_sees_the_cases_they_notified_and_no_others() -> None:
+    case = _case_notified_by("tom", "Hospital trust")
+    assert may_see_case(_someone("tom", Role.PRACTITIONER), case)
+    assert not may_see_case(_someone("pat", Role.PRACTITIONER), case)
+    with pytest.raises(Forbidden, match="don't have access to case NL-2026-0001"):
+        require_case_access(_someone("pat", Role.PRACTITIONER), case)
+
+
+def test_an_agency_lead_sees_cases_their_agency_notified_or_was_asked_about() -> None:
+    case = _case_notified_by("tom", "Hospital trust")
+    hospital_lead = _someone("h", Role.AGENCY_LEAD, agency="hospital trust")
+    school_lead = _someone("s", Role.AGENCY_LEAD, agency="Riverside Primary School")
+    assert may_see_case(hospital_lead, case)
+    assert not may_see_case(school_lead, case)
+
+    case.record(
+        AGENCY_REQUESTED,
+        actor=Actor(id="hub", name="Priya Shah"),
+        at=datetime(2026, 11, 25, 10, tzinfo=UTC),
+        what="Riverside Primary School asked for its report.",
+        data={"agency": "Riverside Primary School", "requested_on": "2026-11-25"},
+    )
+    assert may_see_case(school_lead, case)
+
+
+def test_the_hub_sees_every_case() -> None:
+    assert may_see_case(_someone("hub", Role.HUB_OFFICER), _case_notified_by("tom", "Police"))

@@ -1,0 +1,180 @@
+"""The mechanics every card-by-card dialog shares: steps, ``back`` and ``cancel``, stale cards.
+
+A card dialog shows one card per step, then a review card with a submit button. Every card it
+sends carries the dialog's ``token`` and the ``step`` it was drawn for, so a press on a card
+from an earlier step (or from an abandoned dialog) is recognised and the current card shown
+again instead. ``back`` and ``cancel`` may be pressed or typed; other typed text gets a hint,
+since the answers belong on the card. The state (token, step, answers, history and, where
+the review can jump to a section, editing) lives in the conversation state on the database,
+so a restart of the service resumes where the person was.
+
+A concrete dialog supplies only its domain: its steps and the action it needs, what to keep
+when it starts, how to read a step's answers, its cards, and what submitting does.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
+
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+
+from bot_app.replies import send_card, send_text
+from bot_app.routing import Turn, current_turn
+from bot_app.text import clean_text
+from cards.base import Card
+from safeguarding.errors import DomainError
+from safeguarding.policy import Action, require
+
+REVIEW: Final = "review"
+WAITING: Final = (
+    "I'm waiting for your answers on the card above: fill it in and press **Next**. "
+    "You can also type **back** or **cancel**."
+)
+STALE: Final = "That card is from an earlier step. Here is where you are now:"
+
+State = dict[str, Any]
+
+
+class CardStepDialog(Dialog):
+    """A dialog of step cards and a review card; subclasses override the ``_``-hooks below."""
+
+    steps: ClassVar[tuple[str, ...]]
+    action: ClassVar[Action]  # checked on every turn, whatever the card showed
+    kind: ClassVar[str]  # what the log calls its cards: "stale {kind} card ignored"
+    # The review card's Edit buttons jump to a section and back (``editing`` in the state).
+    edits_from_review: ClassVar[bool] = False
+
+    # -- what a concrete dialog supplies ------------------------------------------------------
+
+    def _start(self, options: object) -> State:
+        """Check the dialog's start options; what to keep in the state besides the answers."""
+        return {}
+
+    def _cancelled(self, state: State) -> str:
+        raise NotImplementedError
+
+    def _read_step(self, turn: Turn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
+        """Validate one step's inputs: the raw answers to keep, or a ``DomainError``."""
+        raise NotImplementedError
+
+    def _next_step(self, step: str, answers: Mapping[str, str]) -> str:
+        position = self.steps.index(step)
+        return self.steps[position + 1] if position + 1 < len(self.steps) else REVIEW
+
+    def _draft(self, state: State, typed: Mapping[str, Any]) -> dict[str, str]:
+        """A step card's inputs: the answers so far, with what was just sent over them."""
+        return {**state["answers"], **{k: str(v) for k, v in typed.items()}}
+
+    def _step_card(
+        self, turn: Turn, state: State, draft: dict[str, str], error: str | None
+    ) -> Card:
+        raise NotImplementedError
+
+    def _review_card(self, state: State, error: str | None) -> Card:
+        raise NotImplementedError
+
+    async def _submit_answers(self, turn: Turn, state: State) -> None:
+        """The review's submit; a ``DomainError`` is shown on the review card."""
+        raise NotImplementedError
+
+    # -- the mechanics ------------------------------------------------------------------------
+
+    async def begin_dialog(
+        self, dialog_context: DialogContext, options: object = None
+    ) -> DialogTurnResult:
+        kept = self._start(options)
+        state: State = dialog_context.active_dialog.state
+        state.update(token=uuid.uuid4().hex, step=self.steps[0], answers={}, history=[])
+        if self.edits_from_review:
+            state["editing"] = False
+        state.update(kept)
+        await self._show(dialog_context.context, state)
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        context = dialog_context.context
+        state: State = dialog_context.active_dialog.state
+        turn = current_turn(context)
+        require(turn.actor, self.action)
+        value = context.activity.value if isinstance(context.activity.value, dict) else None
+        nav = str(value.get("nav", "")) if value is not None else clean_text(context.activity.text)
+        nav = nav.lower()
+
+        if nav == "cancel":
+            await send_text(context, self._cancelled(state))
+            return await dialog_context.end_dialog()
+        if value is None and nav != "back":
+            await send_text(context, WAITING)
+            return Dialog.end_of_turn
+        if value is not None and (
+            value.get("token") != state["token"] or value.get("step") != state["step"]
+        ):
+            logging.getLogger(type(self).__module__).info("stale %s card ignored", self.kind)
+            await send_text(context, STALE)
+        elif nav == "back":
+            self._back(state)
+        elif state["step"] == REVIEW:
+            if nav == "submit":
+                return await self._on_submit(dialog_context, turn, state)
+            section = (value or {}).get("section")
+            if nav == "edit" and self.edits_from_review and section in self.steps:
+                state["step"], state["editing"] = section, True
+        else:
+            await self._on_step(context, turn, state, value or {})
+            return Dialog.end_of_turn
+        await self._show(context, state)
+        return Dialog.end_of_turn
+
+    def _back(self, state: State) -> None:
+        if state.get("editing"):
+            state["step"], state["editing"] = REVIEW, False
+        elif state["history"]:
+            state["step"] = state["history"].pop()
+
+    async def _on_step(
+        self, context: TurnContext, turn: Turn, state: State, value: dict[str, Any]
+    ) -> None:
+        """Keep the step's answers and move on; or leave the step as it is, with the error."""
+        step = state["step"]
+        try:
+            answers = self._read_step(turn, step, value)
+        except DomainError as error:
+            await self._show(context, state, error=error.user_message, draft=value)
+            return
+        state["answers"].update(answers)
+        if state.get("editing"):
+            state["step"], state["editing"] = REVIEW, False
+        else:
+            state["history"].append(step)
+            state["step"] = self._next_step(step, answers)
+        await self._show(context, state)
+
+    async def _on_submit(
+        self, dialog_context: DialogContext, turn: Turn, state: State
+    ) -> DialogTurnResult:
+        try:
+            await self._submit_answers(turn, state)
+        except DomainError as error:
+            await self._show(dialog_context.context, state, error=error.user_message)
+            return Dialog.end_of_turn
+        return await dialog_context.end_dialog()
+
+    async def _show(
+        self,
+        context: TurnContext,
+        state: State,
+        *,
+        error: str | None = None,
+        draft: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Send the current step's card (or the review), with an error and the unsaved draft."""
+        if state["step"] == REVIEW:
+            card = self._review_card(state, error)
+        else:
+            turn = current_turn(context)
+            card = self._step_card(turn, state, self._draft(state, draft or {}), error)
+        await send_card(context, card)
