@@ -26,19 +26,16 @@ from bot_app.html_pages import SECURITY_HEADERS, html_response, page, refusal_pa
 from bot_app.identity import Directory
 from bot_app.security import (
     EXPORT_LINK_LIFETIME,
-    InvalidExportToken,
-    read_export_token,
     sign_export_token,
 )
+from bot_app.signed_links import admit_download
 from cards.evidence import ExportView
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Case
 from safeguarding.case_clocks import case_clocks
 from safeguarding.clocks import ClockRule
-from safeguarding.errors import InvalidInput
 from safeguarding.evidence import BundleContext, evidence_bundle
-from safeguarding.policy import Action, can
-from safeguarding.reference import CaseReference
+from safeguarding.policy import Action
 from safeguarding.retention import hold_state
 from safeguarding.roles import Person
 from safeguarding.trail import verify_chain
@@ -124,25 +121,22 @@ def add_evidence_routes(app: web.Application, service: EvidenceService) -> None:
 async def download(request: web.Request) -> web.Response:
     service = request.app[EVIDENCE]
     as_json = request.match_info["format"] == "json"
-    try:
-        reference = CaseReference.parse(request.match_info["reference"])
-    except InvalidInput:
-        return _refusal(as_json, 404, "There is no such case.")
     now = service.now()
-    try:
-        person_id = read_export_token(
-            service.signing_key,
-            request.query.get("token", ""),
-            reference=str(reference),
-            now=now,
-        )
-    except InvalidExportToken as refused:
-        log.warning("refused an evidence download for %s: %s", reference, refused)
-        return _refusal(as_json, 403, str(refused))
-    person = await service.directory.resolve(person_id, "")
-    if not can(person, Action.EXPORT_EVIDENCE):
-        log.warning("refused an evidence download for %s: %s lacks the role", reference, person_id)
-        return _refusal(as_json, 403, "You no longer hold a role that may export evidence.")
+    admitted = await admit_download(
+        request,
+        what="evidence",
+        signing_key=service.signing_key,
+        scope="",
+        now=now,
+        directory=service.directory,
+        action=Action.EXPORT_EVIDENCE,
+        refuse=lambda status, message: _refusal(as_json, status, message),
+        expired=lambda _reference, refused: str(refused),
+        role_lost="You no longer hold a role that may export evidence.",
+    )
+    if isinstance(admitted, web.Response):
+        return admitted
+    reference, person = admitted.reference, admitted.person
     async with UnitOfWork(service.sessions) as uow:
         case = await uow.cases.find(reference)
         if case is None:

@@ -29,10 +29,9 @@ from bot_app.html_pages import SECURITY_HEADERS, html_response, page, refusal_pa
 from bot_app.identity import Directory
 from bot_app.security import (
     EXPORT_LINK_LIFETIME,
-    InvalidExportToken,
-    read_export_token,
     sign_export_token,
 )
+from bot_app.signed_links import admit_download
 from cards.rapid_review import DocumentLinksView
 from safeguarding import milestones
 from safeguarding import rapid_review as rr
@@ -40,10 +39,8 @@ from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Case
 from safeguarding.case_clocks import CaseClock, case_clocks
 from safeguarding.clocks import ClockRule, format_day
-from safeguarding.errors import InvalidInput
 from safeguarding.notification import LABELS
-from safeguarding.policy import Action, can
-from safeguarding.reference import CaseReference
+from safeguarding.policy import Action
 from safeguarding.roles import Person
 from storage.access_log import AccessLogRepository
 from storage.details import CaseDetailsRepository, Cipher
@@ -347,31 +344,25 @@ def add_document_routes(app: web.Application, service: DocumentService) -> None:
 async def download(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     as_markdown = request.match_info["format"] == "md"
-    try:
-        reference = CaseReference.parse(request.match_info["reference"])
-    except InvalidInput:
-        return _refuse(404, "There is no such case.")
     now = service.links.now()
-    try:
-        person_id = read_export_token(
-            service.links.signing_key,
-            request.query.get("token", ""),
-            reference=str(reference) + _SCOPE,
-            now=now,
-        )
-    except InvalidExportToken as refused:
-        log.warning("refused a rapid review download for %s: %s", reference, refused)
-        return _refuse(
-            403,
-            "This download link is not valid, or has expired (links last 15 minutes). Ask for a "
-            f"new one with rapid-review {reference}.",
-        )
-    person = await service.directory.resolve(person_id, "")
-    if not can(person, Action.RECORD_PANEL_EXCHANGE):
-        log.warning(
-            "refused a rapid review download for %s: %s lacks the role", reference, person_id
-        )
-        return _refuse(403, "You no longer hold a role that may send the rapid review.")
+    admitted = await admit_download(
+        request,
+        what="rapid review",
+        signing_key=service.links.signing_key,
+        scope=_SCOPE,
+        now=now,
+        directory=service.directory,
+        action=Action.RECORD_PANEL_EXCHANGE,
+        refuse=_refuse,
+        expired=lambda reference, _refused: (
+            "This download link is not valid, or has expired (links last 15 minutes). Ask for "
+            f"a new one with rapid-review {reference}."
+        ),
+        role_lost="You no longer hold a role that may send the rapid review.",
+    )
+    if isinstance(admitted, web.Response):
+        return admitted
+    reference, person = admitted.reference, admitted.person
     async with UnitOfWork(service.sessions) as uow:
         case = await uow.cases.find(reference)
         if case is None:

@@ -421,3 +421,16 @@ async def test_a_deputy_votes_in_the_seat_and_an_incomplete_vote_goes_to_the_hub
     assert case.stage is Stage.RECOMMENDATION
     assert case.events[-1].why == "Consider a local CSPR."
     await assert_status_matches_clocks(bot, clock)
+
+
+async def test_a_rapid_review_link_with_a_forged_token_is_refused_with_how_to_get_a_new_one(
+    bot: BotUnderTest,
+) -> None:
+    response = await bot.client.get("/rapid-review/NL-2026-0001.html?token=forged.token")
+
+    assert response.status == 403
+    page = await response.text()
+    assert "not valid, or has expired" in page
+    assert "rapid-review NL-2026-0001" in page
+    missing = await bot.client.get("/rapid-review/not-a-case.md?token=forged.token")
+    assert missing.status == 404
