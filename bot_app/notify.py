@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot_app.routing import Turn
 from cards.base import CARD_CONTENT_TYPE, Card
 from safeguarding.errors import DomainError
 from safeguarding.reminders import ChannelPurpose
@@ -145,6 +146,31 @@ async def post_to_person(
     return await _enqueue(
         uow, PersonTarget(object_id), card, key, case_reference, now=now, summary=summary
     )
+
+
+async def send_to_personal_chat(
+    sessions: async_sessionmaker[AsyncSession],
+    turn: Turn,
+    card: Card,
+    *,
+    key: str,
+    case_reference: str | None = None,
+) -> None:
+    """Queue ``card`` for the person acting in this turn, in their personal chat, now.
+
+    ``key`` names what it is about; the activity id is added, so a redelivered activity is
+    queued once and a later request queues again.
+    """
+    async with UnitOfWork(sessions) as uow:
+        await post_to_person(
+            uow,
+            turn.actor.object_id,
+            card,
+            f"{key}:{turn.context.activity.id}",
+            case_reference,
+            now=turn.now,
+        )
+        await uow.commit()
 
 
 async def post_to_hub(

@@ -85,6 +85,16 @@ def command_button(title: str, command: str) -> ActionSubmit:
     return ActionSubmit(title=title, style=types.ActionStyle.POSITIVE, data={"command": command})
 
 
+def personal_start_card(title: str, why: str, command: str, *, fallback: str) -> Card:
+    """Sent to a personal chat when someone asks, somewhere shared, to do something that
+    involves a child's details: it says why, and Start runs ``command`` there."""
+    return finish(
+        [heading(title), paragraph(f"{why} Press Start when you're ready.")],
+        [command_button("Start", command)],
+        fallback=fallback,
+    )
+
+
 def show_card(title: str, body: list[Any], action: ActionExecute) -> ActionShowCard:
     """A button that opens a small form (``body``) under the card, sent by ``action``."""
     return ActionShowCard(

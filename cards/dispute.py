@@ -32,7 +32,6 @@ from adaptive_cards.card import (
 
 from cards.base import (
     Card,
-    command_button,
     error_block,
     execute,
     facts,
@@ -40,6 +39,7 @@ from cards.base import (
     heading,
     nav_action,
     paragraph,
+    personal_start_card,
     show_card,
 )
 from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic
@@ -159,15 +159,10 @@ def raise_review_card(view: RaiseReviewView) -> Card:
 
 def start_card(reference: str) -> Card:
     """Sent to a personal chat when someone asks to disagree from a channel or the case card."""
-    return finish(
-        [
-            heading(f"Raise a difference of opinion on {reference}"),
-            paragraph(
-                "Your position and reasons belong here, in our personal chat. Press Start when "
-                "you're ready."
-            ),
-        ],
-        [command_button("Start", f"disagree {reference}")],
+    return personal_start_card(
+        f"Raise a difference of opinion on {reference}",
+        "Your position and reasons belong here, in our personal chat.",
+        f"disagree {reference}",
         fallback=f"Raise a difference of opinion on {reference}",
     )
 

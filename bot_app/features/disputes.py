@@ -36,7 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.features.cases import actor_of
 from bot_app.invoke import card_response, message_response
-from bot_app.notify import NoChannel, People, post_to_channel, post_to_hub, post_to_person
+from bot_app.notify import (
+    NoChannel,
+    People,
+    post_to_channel,
+    post_to_hub,
+    post_to_person,
+    send_to_personal_chat,
+)
 from bot_app.notify import update_message as queue_update
 from bot_app.payloads import number_in, reference_in
 from bot_app.replies import send_card, send_text
@@ -615,16 +622,12 @@ class Disputes:
         domain.require_open_case(case)
 
     async def _send_start_card(self, turn: Turn, reference: CaseReference) -> None:
-        async with UnitOfWork(self._sessions) as uow:
-            await post_to_person(
-                uow,
-                turn.actor.object_id,
-                start_card(str(reference)),
-                f"dispute-start:{reference}:{turn.actor.object_id}:{turn.context.activity.id}",
-                None,
-                now=turn.now,
-            )
-            await uow.commit()
+        await send_to_personal_chat(
+            self._sessions,
+            turn,
+            start_card(str(reference)),
+            key=f"dispute-start:{reference}:{turn.actor.object_id}",
+        )
 
     # -- views ----------------------------------------------------------------------------
 

@@ -9,25 +9,20 @@ from __future__ import annotations
 from botbuilder.dialogs import DialogSet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot_app.notify import post_to_person
+from bot_app.notify import send_to_personal_chat
 from bot_app.replies import send_text
 from bot_app.routing import Router, Turn
-from cards.base import Card, command_button, finish, heading, paragraph
+from cards.base import Card, personal_start_card
 from dialogs.notification import DIALOG_ID
 from safeguarding.policy import Action
-from storage.uow import UnitOfWork
 
 
 def start_card() -> Card:
-    return finish(
-        [
-            heading("Notify a serious incident"),
-            paragraph(
-                "You asked to notify an incident in a shared conversation. Details about a "
-                "child belong here, in our personal chat. Press Start when you're ready."
-            ),
-        ],
-        [command_button("Start", "notify")],
+    return personal_start_card(
+        "Notify a serious incident",
+        "You asked to notify an incident in a shared conversation. Details about a child belong "
+        "here, in our personal chat.",
+        "notify",
         fallback="Start a notification in this personal chat",
     )
 
@@ -53,16 +48,7 @@ class Notify:
 
     async def notify(self, turn: Turn, _args: str) -> None:
         if not turn.is_personal:
-            async with UnitOfWork(self._sessions) as uow:
-                await post_to_person(
-                    uow,
-                    turn.actor.object_id,
-                    start_card(),
-                    f"notify-start:{turn.context.activity.id}",
-                    None,
-                    now=turn.now,
-                )
-                await uow.commit()
+            await send_to_personal_chat(self._sessions, turn, start_card(), key="notify-start")
             await send_text(
                 turn.context,
                 f"{turn.actor.name.split(' ')[0] or 'Thanks'}, I've sent you a personal message "

@@ -36,13 +36,14 @@ from bot_app.notify import (
     post_to_hub,
     post_to_people,
     post_to_person,
+    send_to_personal_chat,
     update_message,
 )
 from bot_app.payloads import date_in, reference_in, round_in
 from bot_app.rapid_review_export import DocumentLinks
 from bot_app.replies import send_card, send_text
 from bot_app.routing import Router, Turn
-from cards.base import Card, command_button, finish, heading, paragraph
+from cards.base import Card, personal_start_card
 from cards.case import VERB_START_RAPID_REVIEW, hub_card
 from cards.rapid_review import (
     VERB_CANCEL,
@@ -266,16 +267,13 @@ class RapidReview:
             raise InvalidInput(f"Which case? For example: report {self._s.reference_prefix}-2026-1")
         reference = CaseReference.parse(args, prefix=self._s.reference_prefix)
         if not turn.is_personal:
-            async with UnitOfWork(self._sessions) as uow:
-                await post_to_person(
-                    uow,
-                    turn.actor.object_id,
-                    _start_report_card(str(reference)),
-                    f"report-start:{reference}:{turn.context.activity.id}",
-                    str(reference),
-                    now=turn.now,
-                )
-                await uow.commit()
+            await send_to_personal_chat(
+                self._sessions,
+                turn,
+                _start_report_card(str(reference)),
+                key=f"report-start:{reference}",
+                case_reference=str(reference),
+            )
             await send_text(
                 turn.context,
                 "I've sent you a personal message to write the report there, so nothing about "
@@ -1022,12 +1020,10 @@ def _noticed(view: VoteCardView, notice: str) -> VoteCardView:
 
 
 def _start_report_card(reference: str) -> Card:
-    return finish(
-        [
-            heading(f"Rapid review report: case {reference}"),
-            paragraph("Reports belong in our personal chat. Press Start when you're ready."),
-        ],
-        [command_button("Start", f"report {reference}")],
+    return personal_start_card(
+        f"Rapid review report: case {reference}",
+        "Reports belong in our personal chat.",
+        f"report {reference}",
         fallback=f"Write the rapid review report for case {reference}",
     )
 
