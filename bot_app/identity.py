@@ -22,20 +22,6 @@ class Directory(Protocol):
         ...
 
 
-class DefaultRolesDirectory:
-    """Until the partnership's directory is loaded: everyone is a practitioner.
-
-    Any professional may notify, so an unknown colleague is treated as a practitioner rather
-    than turned away; nothing else is open to them.
-    """
-
-    def __init__(self, default_roles: frozenset[Role] = frozenset({Role.PRACTITIONER})) -> None:
-        self._default_roles = default_roles
-
-    async def resolve(self, object_id: str, name: str) -> Person:
-        return Person(object_id=object_id, name=name, roles=self._default_roles)
-
-
 class SqlDirectory:
     """The directory in the database (imported from the partnership's file, edited in chat).
 
