@@ -18,9 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot_app.outbox_sender import OutboxSender, SenderConfig
-from bot_app.proactive import HttpConnector, NoTokens
-from bot_app.rate_limit import RateLimiter, Window
+from bot_app.teams.outbox_sender import OutboxSender, SenderConfig
+from bot_app.teams.proactive import HttpConnector, NoTokens
+from bot_app.teams.rate_limit import RateLimiter, Window
 from safeguarding.roles import Person, Role
 from storage.db import create_engine, migrate, session_factory
 from storage.outbox import ConversationTarget, OutboxRepository, OutgoingMessage
@@ -31,7 +31,9 @@ START = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 
 class _Nobody:
-    async def people_with(self, role: Role, agency: str | None = None) -> list[Person]:
+    async def people_with(
+        self, uow: UnitOfWork, role: Role, agency: str | None = None
+    ) -> list[Person]:
         return []
 
 

@@ -54,6 +54,13 @@ def main() -> int:
         else "local mode: no app id, no authentication (Agents Playground / Emulator)"
     )
     log.info("starting: %s", mode)
+    if not settings.auth_enabled and settings.allow_unauthenticated_network:
+        log.warning(
+            "ALLOW_UNAUTHENTICATED_NETWORK is set: anyone who can reach %s:%d can act as anyone. "
+            "Never use this with real case data.",
+            settings.host,
+            settings.port,
+        )
     # run_app installs SIGINT/SIGTERM handlers and shuts down gracefully (cleanup_ctx runs);
     # it calls ``print`` once the socket is listening.
     web.run_app(

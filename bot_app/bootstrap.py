@@ -1,65 +1,61 @@
-"""The composition root: the one place that builds settings, engine, adapter and bot."""
+"""The composition root: the one place that builds settings, engine, edge, features, loops."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.core import ConversationState, UserState
-from botbuilder.dialogs import DialogSet
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
 
-from bot_app.bot import BotDeps, SafeguardingBot
-from bot_app.components import COMPONENTS, Components
-from bot_app.directory import directory_source, import_on_startup
-from bot_app.directory_file import load_directory_file
-from bot_app.evidence_http import EvidenceService, add_evidence_routes
-from bot_app.features.admin import Admin
-from bot_app.features.basics import Basics
-from bot_app.features.cases import DEFAULT_AGENCIES, Cases, CaseSettings
-from bot_app.features.disputes import Disputes
-from bot_app.features.evidence import Evidence
-from bot_app.features.notify import Notify
-from bot_app.features.rapid_review import RapidReview, RapidReviewSettings
-from bot_app.features.reminders import install as install_reminders
-from bot_app.http import add_routes
-from bot_app.identity import Directory, SqlDirectory
+from bot_app.admin.directory import directory_source, import_on_startup
+from bot_app.admin.directory_file import load_directory_file
+from bot_app.admin.handlers import AdminHandlers
+from bot_app.admin.identity import Directory, SqlDirectory
+from bot_app.admin.retention import policy_from
+from bot_app.background import REMINDERS, BackgroundWork
+from bot_app.basics.handlers import BasicsHandlers
+from bot_app.cases.handlers import CaseHandlers
+from bot_app.cases.messages import HubCards
+from bot_app.cases.views import DEFAULT_AGENCIES, CaseSettings, CaseViews
+from bot_app.channels.handlers import ChannelHandlers
+from bot_app.channels.observer import ConversationObserver
+from bot_app.core.people import DirectoryPeople, People
+from bot_app.core.routing import Router
+from bot_app.core.transactions import Transactions
+from bot_app.disputes.handlers import DisputesHandlers
+from bot_app.disputes.messages import DisputeMessages
+from bot_app.disputes.scheduled import DisputeTimers
+from bot_app.disputes.views import DisputeViews
+from bot_app.evidence.handlers import EvidenceHandlers
+from bot_app.evidence.http import EvidenceDownloads, add_evidence_routes
+from bot_app.evidence.services import EvidenceSettings
 from bot_app.keys import cipher, data_keys, export_signing_key
-from bot_app.notify import DirectoryPeople, People
-from bot_app.rapid_review_export import DocumentLinks, DocumentService, add_document_routes
-from bot_app.retention import policy_from
-from bot_app.routing import Router
-from bot_app.scheduler import REMINDERS
-from bot_app.security import channel_auth_configuration, check_settings, protect_logs
+from bot_app.notification.handlers import NotificationHandlers
+from bot_app.rapid_review.document import DocumentLinks, DocumentSettings
+from bot_app.rapid_review.export import DocumentDownloads, add_document_routes
+from bot_app.rapid_review.handlers import RapidReviewHandlers
+from bot_app.rapid_review.messages import RapidReviewMessages
+from bot_app.rapid_review.scheduled import VoteDeadlines
+from bot_app.rapid_review.views import RapidReviewSettings, RapidReviewViews
+from bot_app.reminders.handlers import ReminderHandlers
+from bot_app.reminders.scheduled import DigestSchedule, ReminderScheduler
+from bot_app.reminders.views import ReminderViews
+from bot_app.security import check_settings, protect_logs
 from bot_app.settings import Settings
-from bot_app.turn_errors import make_on_turn_error
+from bot_app.teams.adapter import build_edge, dialog_state
+from bot_app.teams.components import COMPONENTS, Components
+from bot_app.teams.delivery import build_sender
+from bot_app.teams.http import add_routes
 from dialogs.agency_report import AgencyReportDialog
 from dialogs.dispute import RaiseDisputeDialog
 from dialogs.notification import NotificationDialog
 from dialogs.notification_form import FormOptions
-from storage.bot_state import SqlStorage
+from safeguarding.reminders import WEEKDAYS
 from storage.db import create_engine, session_factory
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def build_adapter(settings: Settings) -> CloudAdapter:
-    """CloudAdapter with the app's credentials; with no app id, no token is checked."""
-    configuration = SimpleNamespace(
-        APP_ID=settings.microsoft_app_id,
-        APP_PASSWORD=settings.microsoft_app_password.get_secret_value(),
-        APP_TYPE=settings.microsoft_app_type,
-        APP_TENANTID=settings.microsoft_app_tenant_id,
-        **channel_auth_configuration(settings),
-    )
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
 
 
 def build_app(
@@ -71,185 +67,188 @@ def build_app(
 ) -> web.Application:
     """The aiohttp application. The database must already be migrated.
 
-    ``directory`` (who has which role) and ``people`` (who holds a role, for reminders) may be
+    ``now`` is the only clock: every turn and every scheduler tick reads it once. ``directory``
+    (who has which role) and ``people`` (who holds a role, for proactive messages) may be
     given by tests; by default both come from the partnership's directory in the database.
     """
     check_settings(settings)  # refuse unsafe settings before touching anything
     protect_logs()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    # Who holds a role (Hub officers, agency leads): for reminders and other proactive posts.
-    people = people or DirectoryPeople(sessions)
-    # Case details, agency reports and dialog drafts are encrypted with cipher(data_keys_).
-    data_keys_ = data_keys(settings)
-    storage = SqlStorage(sessions, cipher=cipher(data_keys_))
-    conversation_state = ConversationState(storage)
-    user_state = UserState(storage)
-    dialogs = DialogSet(conversation_state.create_property("DialogState"))
-    calendar = settings.calendar()
-    clocks = settings.clocks()
-
-    router = Router()
-    basics = Basics(
-        router=router,
-        partnership=settings.partnership_name,
-        calendar=calendar,
-        clocks=clocks,
-        convention=settings.counting_convention,
-    )
-    basics.register(router)
-
-    # Security, the directory, the evidence trail (issue 4).
+    # Case details, agency reports and dialog drafts are encrypted with these keys.
+    keys = data_keys(settings)
+    tx = Transactions(sessions, cipher=cipher(keys))
+    people = people or DirectoryPeople()
     directory = directory or SqlDirectory(
         sessions, default_roles=frozenset(settings.unknown_people_roles)
     )
     directory_path = directory_source(settings)
     directory_file = load_directory_file(directory_path) if directory_path else None
-    evidence = EvidenceService(
-        sessions=sessions,
-        directory=directory,
+    calendar = settings.calendar()
+    clocks = settings.clocks()
+    convention = settings.counting_convention
+    state = dialog_state(sessions, cipher(keys))
+    router = Router(reference_prefix=settings.reference_prefix)
+
+    basics = BasicsHandlers(
         partnership=settings.partnership_name,
         calendar=calendar,
         clocks=clocks,
-        convention=settings.counting_convention,
-        signing_key=export_signing_key(settings, data_keys_),
-        public_base_url=settings.public_base_url,
-        now=now,
+        convention=convention,
     )
-    Admin(
-        sessions=sessions,
+    basics.register(router)
+    AdminHandlers(tx=tx, calendar=calendar, retention=policy_from(settings)).register(router)
+    evidence = EvidenceSettings(
+        partnership=settings.partnership_name,
         calendar=calendar,
-        retention=policy_from(settings),
-        reference_prefix=settings.reference_prefix,
-    ).register(router)
-    Evidence(service=evidence, reference_prefix=settings.reference_prefix).register(router)
+        clocks=clocks,
+        convention=convention,
+        signing_key=export_signing_key(settings, keys),
+        public_base_url=settings.public_base_url,
+    )
+    EvidenceHandlers(tx=tx, settings=evidence).register(router)
 
-    # The notification journey and the case queries (issue 3).
-    cases = Cases(
-        sessions=sessions,
-        settings=CaseSettings(
+    # The notification journey, the case card and the case queries.
+    case_views = CaseViews(
+        CaseSettings(
             reference_prefix=settings.reference_prefix,
             calendar=calendar,
             clocks=clocks,
-            convention=settings.counting_convention,
+            convention=convention,
             hub_contact=settings.hub_contact,
             dispute_policy=settings.dispute_policy(),
-        ),
-        people=people,
-        cipher=cipher(data_keys_),
+        )
     )
-    cases.register(router)
+    hub_cards = HubCards(case_views, people)
+    CaseHandlers(tx=tx, views=case_views, hub_cards=hub_cards).register(router)
+    notification = NotificationHandlers(
+        tx=tx, views=case_views, hub_cards=hub_cards, reference_prefix=settings.reference_prefix
+    )
+    notification.register(router)
     form_options = FormOptions(
         agencies=tuple(a.name for a in directory_file.agencies)
         if directory_file and directory_file.agencies
         else DEFAULT_AGENCIES,
         names_allowed=settings.allow_child_names,
     )
-    dialogs.add(
+    state.dialogs.add(
         NotificationDialog(
-            options=lambda: form_options, submit=cases.submit, panel_due=cases.panel_due
+            options=lambda: form_options,
+            submit=notification.submit,
+            panel_due=case_views.panel_due,
         )
     )
-    Notify(dialogs=dialogs, sessions=sessions).register(router)
 
-    # The rapid review and the decision (issue 6): reports, the vote, partners, the Panel.
-    document_links = DocumentLinks(
-        signing_key=evidence.signing_key,
-        public_base_url=settings.public_base_url,
-        calendar=calendar,
-        now=now,
-    )
-    rapid_review = RapidReview(
-        sessions=sessions,
-        settings=RapidReviewSettings(
+    # The rapid review and the decision: reports, the vote, the partners, the Panel.
+    rr_views = RapidReviewViews(
+        RapidReviewSettings(
             reference_prefix=settings.reference_prefix,
             calendar=calendar,
             clocks=clocks,
-            convention=settings.counting_convention,
+            convention=convention,
             default_agencies=form_options.agencies,
             vote_rule=settings.vote_rule(),
             vote_working_days=settings.rapid_review_vote_working_days,
             partner_confirmations=settings.rapid_review_partner_confirmations,
         ),
-        people=people,
-        cipher=cipher(data_keys_),
-        cases=cases,
-        dialogs=dialogs,
-        links=document_links,
+        case_views,
+    )
+    rr_messages = RapidReviewMessages(views=rr_views, people=people, hub_cards=hub_cards)
+    links = DocumentLinks(
+        signing_key=evidence.signing_key,
+        public_base_url=settings.public_base_url,
+        calendar=calendar,
+    )
+    rapid_review = RapidReviewHandlers(
+        tx=tx, views=rr_views, messages=rr_messages, people=people, links=links
     )
     rapid_review.register(router)
-    dialogs.add(AgencyReportDialog(submit=rapid_review.submit_report))
+    state.dialogs.add(AgencyReportDialog(submit=rapid_review.submit_report))
 
-    # Differences of opinion (issue 7): raise, the three-stage ladder, resolve.
-    disputes = Disputes(
-        sessions=sessions,
-        calendar=calendar,
-        policy=settings.dispute_policy(),
-        people=people,
-        dialogs=dialogs,
-        hub_cards=cases,
-        reference_prefix=settings.reference_prefix,
-    )
+    # Differences of opinion: raise, the three-stage ladder, resolve.
+    policy = settings.dispute_policy()
+    dispute_views = DisputeViews(calendar=calendar, policy=policy)
+    dispute_messages = DisputeMessages(views=dispute_views, people=people, hub_cards=hub_cards)
+    disputes = DisputesHandlers(tx=tx, views=dispute_views, messages=dispute_messages)
     disputes.register(router)
-    dialogs.add(
-        RaiseDisputeDialog(
-            submit=disputes.submit, stage_days=settings.dispute_policy().stage_days[0]
-        )
-    )
+    state.dialogs.add(RaiseDisputeDialog(submit=disputes.submit, stage_days=policy.stage_days[0]))
 
-    adapter = build_adapter(settings)
-    adapter.on_turn_error = make_on_turn_error(conversation_state, storage)
-    # Channels, reminders, the scheduler and the outbox sender (issue 5).
-    reminders = install_reminders(
-        settings,
-        router=router,
-        sessions=sessions,
-        adapter=adapter,
+    # Channels and reminders.
+    reminder_views = ReminderViews(
         calendar=calendar,
-        clocks=clocks,
-        people=people,
+        table=clocks,
+        convention=convention,
+        policy=settings.reminder_policy(),
     )
-    reminders.scheduler.add_pass("dispute timers", disputes.tick)  # issue 7
-    reminders.scheduler.add_pass("vote deadlines", rapid_review.close_due_votes)  # issue 6
-    bot = SafeguardingBot(
-        BotDeps(
-            router=router,
-            directory=directory,
-            calendar=calendar,
-            conversation_state=conversation_state,
-            user_state=user_state,
-            dialogs=dialogs,
-            welcome=basics.welcome,
-            now=now,
-            observers=(reminders.observer,),
-        )
+    ChannelHandlers(tx=tx).register(router)
+    ReminderHandlers(tx=tx, views=reminder_views, people=people).register(router)
+    scheduler = ReminderScheduler(
+        tx,
+        views=reminder_views,
+        people=people,
+        digest=DigestSchedule(
+            weekday=WEEKDAYS.index(settings.digest_day), send_time=settings.digest_time
+        ),
+    )
+    scheduler.add_pass(
+        "dispute timers",
+        DisputeTimers(tx=tx, views=dispute_views, messages=dispute_messages).tick,
+    )
+    scheduler.add_pass("vote deadlines", VoteDeadlines(tx=tx, messages=rr_messages).close_due_votes)
+    observer = ConversationObserver(tx)
+
+    # The Teams edge, and the outbox sender that posts through it.
+    edge = build_edge(
+        settings,
+        state,
+        router=router,
+        directory=directory,
+        calendar=calendar,
+        welcome=basics.welcome,
+        now=now,
+        observers=(observer,),
+    )
+    sender, connector = build_sender(settings, sessions, edge, people=people)
+    background = BackgroundWork(
+        scheduler=scheduler,
+        sender=sender,
+        connector=connector,
+        observer=observer,
+        enabled=settings.scheduler_enabled,
+        interval_seconds=settings.scheduler_interval_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
     )
 
     app = web.Application()
-    app[COMPONENTS] = Components(settings=settings, engine=engine, adapter=adapter, bot=bot)
+    app[COMPONENTS] = Components(
+        settings=settings, engine=engine, adapter=edge.adapter, bot=edge.bot, router=router
+    )
+    app[REMINDERS] = background
     add_routes(app)
-    app[REMINDERS] = reminders
-    add_evidence_routes(app, evidence)
+    add_evidence_routes(
+        app, EvidenceDownloads(tx=tx, directory=directory, settings=evidence, now=now)
+    )
     add_document_routes(
         app,
-        DocumentService(
-            sessions=sessions,
+        DocumentDownloads(
+            tx=tx,
             directory=directory,
-            cipher=cipher(data_keys_),
-            links=document_links,
-            partnership=settings.partnership_name,
-            clocks=clocks,
-            convention=settings.counting_convention,
-            include_initials=settings.rapid_review_export_initials,
+            links=links,
+            views=rr_views,
+            settings=DocumentSettings(
+                partnership=settings.partnership_name,
+                include_initials=settings.rapid_review_export_initials,
+            ),
+            now=now,
         ),
     )
     if directory_file is not None:
-        app.on_startup.append(import_on_startup(sessions, directory_file))
+        app.on_startup.append(import_on_startup(tx, directory_file, now=now))
 
     async def dispose_engine(_app: web.Application) -> AsyncIterator[None]:
         yield
         await engine.dispose()
 
     app.cleanup_ctx.append(dispose_engine)
-    app.cleanup_ctx.append(reminders.lifecycle(now))  # stops before the engine is disposed
+    app.cleanup_ctx.append(background.lifecycle(now))  # stops before the engine is disposed
     return app

@@ -3,9 +3,7 @@
 * **Start-up checks**: with an app id (a real deployment) the bot refuses to start until the
   tenant allow-list, the encryption keys and an HTTPS public URL are configured, naming each
   missing setting - a half-secured bot holding children's data is worse than none.
-* **Admission** of every activity, in order: a valid Bot Framework token (401 otherwise,
-  whatever the SDK raised), then the Entra tenant allow-list (403). Nothing is processed, and
-  nobody is looked up, before both pass.
+* **Admission** of every activity is the Teams edge's (``bot_app/teams/auth.py``).
 * **Export links**: HMAC-signed, expiring tokens bound to one person and one case.
 """
 
@@ -18,21 +16,19 @@ import hmac
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
-import requests
-from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, CallerIdConstants
-from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants
-
+from bot_app.core.service_urls import LOOPBACK_HOSTS, too_broad
 from bot_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EXPORT_LINK_LIFETIME: Final = timedelta(minutes=15)
 _EXPORT_CONTEXT: Final = b"cspr-evidence-export/1."
+
+
+MIN_KEY_BYTES: Final = 32
 
 
 class ConfigurationError(Exception):
@@ -42,6 +38,28 @@ class ConfigurationError(Exception):
 def check_settings(settings: Settings) -> None:
     """Refuse to start with settings that would leave the data or the bot exposed."""
     problems: list[str] = []
+    if (
+        not settings.auth_enabled
+        and settings.host not in LOOPBACK_HOSTS
+        and not settings.allow_unauthenticated_network
+    ):
+        problems.append(
+            f"HOST={settings.host} without MICROSOFT_APP_ID would let anyone on the network "
+            "act as anyone: set MICROSOFT_APP_ID, or HOST=127.0.0.1 (or, for a throwaway demo "
+            "only, ALLOW_UNAUTHENTICATED_NETWORK=true)."
+        )
+    signing_key = settings.export_signing_key.get_secret_value()
+    if signing_key and len(signing_key.encode("utf-8")) < MIN_KEY_BYTES:
+        problems.append(
+            f"EXPORT_SIGNING_KEY must be at least {MIN_KEY_BYTES} bytes (generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    broad = [h for h in settings.service_url_hosts if too_broad(h)]
+    if broad:
+        problems.append(
+            f"SERVICE_URL_HOSTS {', '.join(broad)} is broader than one domain: name the "
+            "Bot Connector hosts, e.g. smba.trafficmanager.net."
+        )
     if settings.microsoft_app_type == "SingleTenant" and settings.auth_enabled:
         if not settings.microsoft_app_password.get_secret_value():
             problems.append("MICROSOFT_APP_PASSWORD is required for a SingleTenant app.")
@@ -90,73 +108,6 @@ def protect_logs() -> None:
     """Keep child data out of the log whatever the log level (see ``_VERBATIM_LOGGERS``)."""
     for name in _VERBATIM_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def channel_auth_configuration(settings: Settings) -> dict[str, Any]:
-    """Extra ``CloudAdapter`` configuration when the signing keys live somewhere else.
-
-    Naming one endpoint switches botbuilder to its "parameterised" authentication, which
-    then needs *every* endpoint spelt out: left empty, the token issuer would be ``None`` and
-    an issuer-less token would pass. So all are given the public cloud's values, and only
-    the metadata URL (tests, sovereign clouds) differs.
-    """
-    url = settings.to_bot_from_channel_openid_metadata_url
-    if not url:
-        return {}
-    public = AuthenticationConstants
-    return {
-        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": url,
-        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": public.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
-        "TO_CHANNEL_FROM_BOT_LOGIN_URL": public.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
-        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": public.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-        "OAUTH_URL": public.OAUTH_URL,
-        "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": public.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
-        "CALLER_ID": CallerIdConstants.public_azure_channel,
-    }
-
-
-def _problem(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-async def admit(
-    adapter: CloudAdapter,
-    settings: Settings,
-    activity: Activity,
-    body: dict[str, Any],
-    auth_header: str | None,
-) -> AuthenticateRequestResult | web.Response:
-    """Authenticate the request and check its tenant: the result, or the HTTP refusal.
-
-    botbuilder signals a bad token with ``PermissionError`` only sometimes: a malformed
-    header, an unknown signing key or an unparseable token surface as ``AttributeError``,
-    ``IndexError``, PyJWT errors or a bare ``Exception``. All of them mean "not
-    authenticated" (401); only an unreachable key endpoint is our problem (503). Either way
-    the caller sees a one-line JSON error, never a stack trace.
-    """
-    try:
-        result = await adapter.bot_framework_authentication.authenticate_request(
-            activity, auth_header
-        )
-    except requests.RequestException as error:
-        log.error("could not fetch the token signing keys: %s", type(error).__name__)
-        return _problem(503, "Authentication is temporarily unavailable; try again later.")
-    except Exception as error:  # see the docstring: the SDK raises many types for a bad token
-        log.warning("rejected a request without a valid token (%s)", type(error).__name__)
-        return _problem(401, "Unauthorized.")
-    tenant = tenant_of(body)
-    if settings.allowed_tenant_ids and tenant not in settings.allowed_tenant_ids:
-        log.warning("refused an activity from tenant %r: not in ALLOWED_TENANT_IDS", tenant)
-        return _problem(403, "This organisation is not allowed to use this bot.")
-    return result
-
-
-def tenant_of(body: dict[str, Any]) -> str | None:
-    """The Entra tenant from ``channelData.tenant.id`` (botbuilder 4.17 maps nothing else)."""
-    channel_data = body.get("channelData")
-    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
-    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-    return tenant_id.strip().lower() if isinstance(tenant_id, str) else None
 
 
 # -- evidence export links ---------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +33,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     host: str = "127.0.0.1"
+    # Without an app id nobody is authenticated: listening beyond this machine is refused at
+    # start unless this is set, loudly, for a throwaway demo.
+    allow_unauthenticated_network: bool = False
     port: int = Field(default=3978, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///var/cspr.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -44,12 +46,12 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str = ""
     service_url_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
-    # -- issue 3: the notification journey -----------------------------------------------
+    # -- the notification journey -------------------------------------------------------------
     # Initials only unless the partnership decides it needs full names (data minimisation).
     allow_child_names: bool = False
     hub_contact: str = "Questions? Contact the Multi Agency Innovation Hub by secure email."
 
-    # -- issue 4: security, the directory, the evidence trail (README, "Security") -------
+    # -- security, the directory, the evidence trail (README, "Security") ---------------------
     # Entra tenants whose activities are accepted (channelData.tenant.id); required with an
     # app id, empty = any tenant (local mode only).
     allowed_tenant_ids: Annotated[tuple[str, ...], NoDecode] = ()
@@ -76,7 +78,7 @@ class Settings(BaseSettings):
     def _no_empty_path(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    # -- issue 5: reminders, channels and the outbox (README, "Reminders and channels") ----
+    # -- reminders, channels and the outbox (README, "Reminders and channels") ----------------
     scheduler_enabled: bool = True  # the reminder scheduler and outbox sender in this worker
     scheduler_interval_seconds: float = Field(default=60, gt=0)
     reminder_time: time = time(9, 0)  # local time (TIMEZONE) on working days
@@ -114,7 +116,7 @@ class Settings(BaseSettings):
             raise ValueError("OUTBOX_LEASE_SECONDS must be over twice OUTBOX_SEND_TIMEOUT_SECONDS")
         return self
 
-    # -- issue 6: the rapid review (README, "Rapid review") --------------------------------
+    # -- the rapid review (README, "Rapid review") --------------------------------------------
     rapid_review_vote_working_days: int = Field(default=3, ge=1, le=15)  # how long a vote is open
     rapid_review_vote_quorum: int = Field(default=0, ge=0)  # votes needed; 0 = every core member
     rapid_review_vote_majority: Majority = Majority.OF_VOTES  # or of_seats
@@ -136,7 +138,7 @@ class Settings(BaseSettings):
             channels=self.reminder_channels,
         )
 
-    # -- issue 7: differences of opinion (README, "Differences of opinion") ----------------
+    # -- differences of opinion (README, "Differences of opinion") ----------------------------
     # Working days for each stage's target (1 liaison, 2 partners, 3 mediation): the seed
     # sets none; local escalation policies use 2-5.
     dispute_stage_days: Annotated[tuple[int, ...], NoDecode] = (5, 5, 5)
@@ -181,15 +183,6 @@ class Settings(BaseSettings):
         if self.auth_enabled:
             return TEAMS_SERVICE_HOSTS
         return TEAMS_SERVICE_HOSTS + LOCAL_SERVICE_HOSTS
-
-    def service_url_allowed(self, service_url: str) -> bool:
-        host = (urlsplit(service_url).hostname or "").lower()
-        for pattern in self.allowed_service_hosts():
-            if pattern.startswith("*.") and host.endswith(pattern[1:]):
-                return True
-            if host == pattern:
-                return True
-        return False
 
     def calendar(self) -> WorkingDayCalendar:
         return WorkingDayCalendar(

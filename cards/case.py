@@ -36,7 +36,7 @@ from cards.dispute import VERB_START as VERB_DISAGREE
 VERB_DETAILS = "case.details"
 VERB_PANEL_NOTIFIED = "case.panel_notified"
 VERB_NOT_MET = "case.not_met"
-VERB_START_RAPID_REVIEW = "rapid_review.choose"  # issue 6: handled by features/rapid_review.py
+VERB_START_RAPID_REVIEW = "rapid_review.choose"  # handled by the rapid review feature
 MAX_REASON_CHARS = 500
 
 

@@ -8,11 +8,9 @@ reports; the service checks the agency was asked for this case when the report i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from bot_app.routing import Turn
 from cards.base import Card
 from cards.rapid_review import (
     ReportReviewView,
@@ -20,34 +18,25 @@ from cards.rapid_review import (
     report_review_card,
     report_step_card,
 )
-from dialogs.agency_report_form import STEPS, is_nil, read_step, review_pairs
-from dialogs.card_dialog import REVIEW, CardStepDialog, State
+from dialogs.agency_report_form import (
+    DIALOG_ID,
+    STEPS,
+    ReportStart,
+    ReportSubmission,
+    is_nil,
+    read_step,
+    review_pairs,
+)
+from dialogs.card_dialog import REVIEW, CardStepDialog, Said, State
+from dialogs.turn import DialogTurn as Turn
 from safeguarding.policy import Action
 
-DIALOG_ID = "agency_report"
 CANCELLED = "Report cancelled. Nothing was sent. Type **report {reference}** to start again."
 
-
-@dataclass(frozen=True)
-class ReportSubmission:
-    token: str
-    reference: str
-    agency: str
-    answers: dict[str, str]
+SubmitReport = Callable[[Turn, ReportSubmission], Awaitable[Sequence[Said]]]
 
 
-@dataclass(frozen=True)
-class ReportStart:
-    """What the dialog is told when it starts: which case and agency, and the due date."""
-
-    reference: str
-    agency: str
-    due: str
-    late: bool
-    replacing: bool
-
-
-SubmitReport = Callable[[Turn, ReportSubmission], Awaitable[None]]
+__all__ = ["DIALOG_ID", "AgencyReportDialog", "ReportStart", "ReportSubmission", "SubmitReport"]
 
 
 class AgencyReportDialog(CardStepDialog):
@@ -82,14 +71,14 @@ class AgencyReportDialog(CardStepDialog):
             return REVIEW
         return super()._next_step(step, answers)
 
-    async def _submit_answers(self, turn: Turn, state: State) -> None:
+    async def _submit_answers(self, turn: Turn, state: State) -> Sequence[Said]:
         submission = ReportSubmission(
             token=state["token"],
             reference=state["reference"],
             agency=state["agency"],
             answers=dict(state["answers"]),
         )
-        await self._submit(turn, submission)
+        return await self._submit(turn, submission)
 
     def _step_card(
         self, turn: Turn, state: State, draft: dict[str, str], error: str | None

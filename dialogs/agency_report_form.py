@@ -1,5 +1,9 @@
 """Reading the agency report cards' answers (re-checked here: card validation is only polite).
 
+Also what the dialog starts with and ends with (:class:`ReportStart`, :class:`ReportSubmission`),
+so the rapid review's handlers can begin it and read its result without importing the dialog
+machinery (botbuilder stays in ``dialogs/``).
+
 A report has the parts the rapid review needs from each agency (domain.md, "The process", 3):
 the facts of the agency's involvement, immediate safety actions taken or needed, potential
 learning and whether staff welfare was considered - or, instead, a nil return with its reason.
@@ -8,12 +12,14 @@ learning and whether staff welfare was considered - or, instead, a nil return wi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
-from bot_app.payloads import flag, text_in
 from cards.rapid_review import MAX_REPORT_CHARS, REPORT_STEPS
+from dialogs.inputs import flag, text_in
 from safeguarding.errors import InvalidInput
 
+DIALOG_ID: Final = "agency_report"
 STEPS: Final = tuple(REPORT_STEPS)
 STEP_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "involvement": ("nil_return", "nil_reason", "facts"),
@@ -80,3 +86,24 @@ def review_pairs(answers: Mapping[str, str]) -> list[tuple[str, str]]:
             + (f": {stored['welfare']}" if stored["welfare"] else ""),
         ),
     ]
+
+
+@dataclass(frozen=True)
+class ReportStart:
+    """What the dialog is told when it starts: which case and agency, and the due date."""
+
+    reference: str
+    agency: str
+    due: str
+    late: bool
+    replacing: bool
+
+
+@dataclass(frozen=True)
+class ReportSubmission:
+    """The answers sent, with the dialog's token (a second Send carries the same one)."""
+
+    token: str
+    reference: str
+    agency: str
+    answers: dict[str, str]

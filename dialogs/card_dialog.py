@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
-from botbuilder.core import TurnContext
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+from botbuilder.schema import Attachment
 
-from bot_app.replies import send_card, send_text
-from bot_app.routing import Turn, current_turn
-from bot_app.text import clean_text
-from cards.base import Card
+from cards.base import CARD_CONTENT_TYPE, Card
+from dialogs.turn import DialogTurn, turn_of
 from safeguarding.errors import DomainError
 from safeguarding.policy import Action, require
 
@@ -37,6 +36,18 @@ WAITING: Final = (
 STALE: Final = "That card is from an earlier step. Here is where you are now:"
 
 State = dict[str, Any]
+# What submitting answers with: texts and cards for the person, sent after the service's
+# unit of work has committed.
+Said = str | Card
+
+
+async def say(context: TurnContext, items: Sequence[Said]) -> None:
+    for item in items:
+        if isinstance(item, str):
+            await context.send_activity(MessageFactory.text(item))
+        else:
+            attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=item)
+            await context.send_activity(MessageFactory.attachment(attachment))
 
 
 class CardStepDialog(Dialog):
@@ -57,7 +68,7 @@ class CardStepDialog(Dialog):
     def _cancelled(self, state: State) -> str:
         raise NotImplementedError
 
-    def _read_step(self, turn: Turn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
+    def _read_step(self, turn: DialogTurn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
         """Validate one step's inputs: the raw answers to keep, or a ``DomainError``."""
         raise NotImplementedError
 
@@ -70,15 +81,16 @@ class CardStepDialog(Dialog):
         return {**state["answers"], **{k: str(v) for k, v in typed.items()}}
 
     def _step_card(
-        self, turn: Turn, state: State, draft: dict[str, str], error: str | None
+        self, turn: DialogTurn, state: State, draft: dict[str, str], error: str | None
     ) -> Card:
         raise NotImplementedError
 
     def _review_card(self, state: State, error: str | None) -> Card:
         raise NotImplementedError
 
-    async def _submit_answers(self, turn: Turn, state: State) -> None:
-        """The review's submit; a ``DomainError`` is shown on the review card."""
+    async def _submit_answers(self, turn: DialogTurn, state: State) -> Sequence[Said]:
+        """The review's submit: what to tell the person. A ``DomainError`` is shown on the
+        review card instead."""
         raise NotImplementedError
 
     # -- the mechanics ------------------------------------------------------------------------
@@ -98,23 +110,23 @@ class CardStepDialog(Dialog):
     async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
         context = dialog_context.context
         state: State = dialog_context.active_dialog.state
-        turn = current_turn(context)
+        turn = turn_of(context)
         require(turn.actor, self.action)
         value = context.activity.value if isinstance(context.activity.value, dict) else None
-        nav = str(value.get("nav", "")) if value is not None else clean_text(context.activity.text)
+        nav = str(value.get("nav", "")) if value is not None else turn.text
         nav = nav.lower()
 
         if nav == "cancel":
-            await send_text(context, self._cancelled(state))
+            await say(context, [self._cancelled(state)])
             return await dialog_context.end_dialog()
         if value is None and nav != "back":
-            await send_text(context, WAITING)
+            await say(context, [WAITING])
             return Dialog.end_of_turn
         if value is not None and (
             value.get("token") != state["token"] or value.get("step") != state["step"]
         ):
             logging.getLogger(type(self).__module__).info("stale %s card ignored", self.kind)
-            await send_text(context, STALE)
+            await say(context, [STALE])
         elif nav == "back":
             self._back(state)
         elif state["step"] == REVIEW:
@@ -136,7 +148,7 @@ class CardStepDialog(Dialog):
             state["step"] = state["history"].pop()
 
     async def _on_step(
-        self, context: TurnContext, turn: Turn, state: State, value: dict[str, Any]
+        self, context: TurnContext, turn: DialogTurn, state: State, value: dict[str, Any]
     ) -> None:
         """Keep the step's answers and move on; or leave the step as it is, with the error."""
         step = state["step"]
@@ -154,13 +166,14 @@ class CardStepDialog(Dialog):
         await self._show(context, state)
 
     async def _on_submit(
-        self, dialog_context: DialogContext, turn: Turn, state: State
+        self, dialog_context: DialogContext, turn: DialogTurn, state: State
     ) -> DialogTurnResult:
         try:
-            await self._submit_answers(turn, state)
+            said = await self._submit_answers(turn, state)
         except DomainError as error:
             await self._show(dialog_context.context, state, error=error.user_message)
             return Dialog.end_of_turn
+        await say(dialog_context.context, said)
         return await dialog_context.end_dialog()
 
     async def _show(
@@ -175,6 +188,6 @@ class CardStepDialog(Dialog):
         if state["step"] == REVIEW:
             card = self._review_card(state, error)
         else:
-            turn = current_turn(context)
+            turn = turn_of(context)
             card = self._step_card(turn, state, self._draft(state, draft or {}), error)
-        await send_card(context, card)
+        await say(context, [card])

@@ -8,10 +8,9 @@ are narrative.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from bot_app.routing import Turn
 from cards.base import Card
 from cards.dispute import (
     RAISE_STEPS,
@@ -20,14 +19,16 @@ from cards.dispute import (
     raise_review_card,
     raise_step_card,
 )
-from dialogs.card_dialog import CardStepDialog, State
-from dialogs.dispute_form import RaiseRequest, build, read_step, topic
+from dialogs.card_dialog import CardStepDialog, Said, State
+from dialogs.dispute_form import DIALOG_ID, RaiseRequest, build, read_step, topic
+from dialogs.turn import DialogTurn as Turn
 from safeguarding.policy import Action
 
-DIALOG_ID = "dispute.raise"
 CANCELLED = "Cancelled: no difference of opinion was raised, and nothing was saved."
 
-Raise = Callable[[Turn, RaiseRequest], Awaitable[None]]
+__all__ = ["CANCELLED", "DIALOG_ID", "Raise", "RaiseDisputeDialog"]
+
+Raise = Callable[[Turn, RaiseRequest], Awaitable[Sequence[Said]]]
 
 
 class RaiseDisputeDialog(CardStepDialog):
@@ -52,8 +53,8 @@ class RaiseDisputeDialog(CardStepDialog):
     def _read_step(self, turn: Turn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
         return read_step(step, value)
 
-    async def _submit_answers(self, turn: Turn, state: State) -> None:
-        await self._submit(turn, build(state["token"], state["reference"], state["answers"]))
+    async def _submit_answers(self, turn: Turn, state: State) -> Sequence[Said]:
+        return await self._submit(turn, build(state["token"], state["reference"], state["answers"]))
 
     def _draft(self, state: State, typed: Mapping[str, Any]) -> dict[str, str]:
         """Only what was typed as text goes back on the card (not a stray non-string value)."""

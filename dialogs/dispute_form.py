@@ -13,6 +13,9 @@ from typing import Final
 from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic, check_text
 from safeguarding.errors import InvalidInput
 
+# Here rather than in ``dialogs/dispute.py`` so the application can start the dialog without
+# importing botbuilder.
+DIALOG_ID: Final = "dispute.raise"
 STEP_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "topic": ("topic",),
     "position": ("position", "reasons"),

@@ -7,16 +7,16 @@ cleanly, ``Edit`` on the review jumps to a section and back to the review (the m
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot_app.routing import Turn
 from cards.base import Card
 from cards.notification import STEPS, ReviewView, StepView, review_card, step_card
-from dialogs.card_dialog import CardStepDialog, State
+from dialogs.card_dialog import CardStepDialog, Said, State
 from dialogs.notification_form import FormOptions, build, read_step, review_sections
+from dialogs.turn import DialogTurn as Turn
 from safeguarding.clocks import format_day
 from safeguarding.notification import Notification, SensitiveDetails, decide_route
 from safeguarding.policy import Action
@@ -32,7 +32,7 @@ class Submission:
     details: SensitiveDetails
 
 
-Submit = Callable[[Turn, Submission], Awaitable[None]]
+Submit = Callable[[Turn, Submission], Awaitable[Sequence[Said]]]
 
 
 class NotificationDialog(CardStepDialog):
@@ -59,9 +59,9 @@ class NotificationDialog(CardStepDialog):
     def _read_step(self, turn: Turn, step: str, value: Mapping[str, Any]) -> dict[str, str]:
         return read_step(step, value, today=turn.today, options=self._options())
 
-    async def _submit_answers(self, turn: Turn, state: State) -> None:
+    async def _submit_answers(self, turn: Turn, state: State) -> Sequence[Said]:
         notification, details = build(state["answers"])
-        await self._submit(turn, Submission(state["token"], notification, details))
+        return await self._submit(turn, Submission(state["token"], notification, details))
 
     def _step_card(
         self, turn: Turn, state: State, draft: dict[str, str], error: str | None

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from bot_app.payloads import flag, text_in
+from dialogs.inputs import flag, text_in
 from safeguarding.errors import InvalidInput
 from safeguarding.notification import (
     LABELS,

@@ -362,16 +362,17 @@ class Case:
     ) -> CaseEvent:
         """Append an event to the evidence trail: the only way events are added.
 
-        Times never run backwards within a case, so the trail reads in the order things
-        happened; a time earlier than the last event is a caller's mistake, not a re-ordering.
+        The trail's order is its sequence number, and its times never run backwards. Several
+        people act on one case at about the same moment (three members voting): an action
+        retried after a concurrent change carries the time its turn began, which may be just
+        before the entry that won the race. Such an event is dated at the last entry's time,
+        and the time the action was observed is kept in ``data["observed_at"]``.
         """
         at = _utc(at)
+        data = dict(data or {})
         if self._events and at < self._events[-1].at:
-            last = self._events[-1]
-            raise InvalidInput(
-                f"Case {self.reference} already has an entry at {last.at:%d %B %Y %H:%M} UTC; "
-                f"a new entry cannot be dated earlier ({at:%d %B %Y %H:%M} UTC)."
-            )
+            data["observed_at"] = at.isoformat()
+            at = self._events[-1].at
         event = CaseEvent(
             seq=len(self._events) + 1,
             at=at,
@@ -379,7 +380,7 @@ class Case:
             kind=kind,
             what=what,
             why=why,
-            data=data or {},
+            data=data,
         )
         self._events.append(event)
         return event

@@ -61,10 +61,6 @@ def _day(event: CaseEvent, key: str) -> date:
     return date.fromisoformat(str(event.data[key]))
 
 
-def _first(events: Sequence[CaseEvent], kind: str) -> CaseEvent | None:
-    return next((e for e in events if e.kind == kind), None)
-
-
 def _last(events: Sequence[CaseEvent], kind: str) -> CaseEvent | None:
     return next((e for e in reversed(events) if e.kind == kind), None)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Self
 
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import SYSTEM, Actor, Case, CaseEvent
@@ -46,7 +46,7 @@ RESPONDED: Final = "dispute.responded"  # why: the response
 ESCALATED: Final = "dispute.escalated"  # why: the reason for escalating
 RESOLVED: Final = "dispute.resolved"  # why: the agreed outcome
 # Recorded by the rapid review (a tied CSPR Group vote, a partners' challenge): the Hub may
-# open a dispute from it. Its ``data`` may carry a ``topic`` (a :class:`Topic` value).
+# open a dispute from it. Its ``data`` may carry a ``topic`` (:class:`ReferredData`).
 REFERRED: Final = "dispute.referred"
 
 MAX_POSITION_CHARS: Final = 1000
@@ -126,6 +126,92 @@ def party_roles(stage: DisputeStage) -> frozenset[Role]:
     return _PARTY_ROLES[stage]
 
 
+# -- what the events carry ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaisedData:
+    """The data of a ``dispute.raised`` event: no narrative, so a channel may show it."""
+
+    number: int
+    topic: Topic
+    token: str | None = None  # the raise dialog's: a second press of Raise finds this one
+    referral: int | None = None  # the seq of the ``dispute.referred`` event it came from
+
+    def to_data(self) -> dict[str, object]:
+        data: dict[str, object] = {"number": self.number, "topic": self.topic.value, "stage": 1}
+        if self.token is not None:
+            data["token"] = self.token
+        if self.referral is not None:
+            data["referral"] = self.referral
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        """``ValueError`` when the event carries no dispute number (not one of ours)."""
+        token, referral = data.get("token"), data.get("referral")
+        return cls(
+            number=_number(data),
+            topic=Topic(str(data.get("topic"))),
+            token=token if isinstance(token, str) else None,
+            referral=_whole(referral),
+        )
+
+
+@dataclass(frozen=True)
+class StepData:
+    """The data of a response, an escalation or a resolution."""
+
+    number: int
+    stage: int | None  # the stage it was recorded at (escalation: the new stage)
+    activity: str | None = None  # the Teams activity of the press, to spot a redelivery
+
+    def to_data(self) -> dict[str, object]:
+        data: dict[str, object] = {"number": self.number}
+        if self.stage is not None:
+            data["stage"] = self.stage
+        if self.activity:
+            data["activity"] = self.activity
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        """``ValueError`` when the event carries no dispute number (not one of ours)."""
+        stage, activity = data.get("stage"), data.get("activity")
+        return cls(
+            number=_number(data),
+            stage=int(stage) if stage is not None else None,
+            activity=activity if isinstance(activity, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class ReferredData:
+    """What the disputes journey reads of a ``dispute.referred`` event (the rapid review
+    writes it, with its own ``origin``, ``about`` and ``round`` besides)."""
+
+    topic: Topic | None = None
+
+    def to_data(self) -> dict[str, object]:
+        return {} if self.topic is None else {"topic": self.topic.value}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        raw = data.get("topic")
+        return cls(topic=Topic(raw) if raw in set(Topic) else None)
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(data: Mapping[str, Any]) -> int:
+    number = _whole(data.get("number"))
+    if number is None:
+        raise ValueError("not a dispute event")
+    return number
+
+
 @dataclass(frozen=True)
 class Entry:
     """One step in a dispute's history, for the parties' personal cards."""
@@ -194,38 +280,37 @@ def disputes_of(case: Case) -> list[Dispute]:
     """Every difference of opinion on ``case``, in the order they were raised."""
     found: dict[int, Dispute] = {}
     for event in case.events:
-        if not event.kind.startswith("dispute.") or event.kind == REFERRED:
-            continue
-        number = event.data.get("number")
-        if not isinstance(number, int):
-            continue
         if event.kind == RAISED:
-            referral = event.data.get("referral")
-            found[number] = Dispute(
+            try:
+                raised = RaisedData.from_data(event.data)
+            except ValueError:
+                continue
+            found[raised.number] = Dispute(
                 case_reference=str(case.reference),
-                number=number,
-                topic=Topic(str(event.data.get("topic"))),
+                number=raised.number,
+                topic=raised.topic,
                 stage=DisputeStage.LIAISON,
                 raised_by=event.actor,
                 raised_at=event.at,
                 stage_started_at=event.at,
                 history=(_entry(event, DisputeStage.LIAISON),),
-                referral_seq=referral if isinstance(referral, int) else None,
+                referral_seq=raised.referral,
             )
             continue
-        dispute = found.get(number)
-        if dispute is None:
+        step = _step_data(event)
+        dispute = found.get(step.number) if step is not None else None
+        if step is None or dispute is None:
             continue
-        stage = DisputeStage(int(event.data.get("stage", dispute.stage)))
+        stage = DisputeStage(step.stage) if step.stage is not None else dispute.stage
         history = (*dispute.history, _entry(event, stage))
         if event.kind == ESCALATED:
-            found[number] = replace(
+            found[step.number] = replace(
                 dispute, stage=stage, stage_started_at=event.at, history=history
             )
         elif event.kind == RESOLVED:
-            found[number] = replace(dispute, resolved_at=event.at, history=history)
+            found[step.number] = replace(dispute, resolved_at=event.at, history=history)
         else:
-            found[number] = replace(dispute, history=history)
+            found[step.number] = replace(dispute, history=history)
     return [found[n] for n in sorted(found)]
 
 
@@ -243,8 +328,14 @@ def find_dispute(case: Case, number: int) -> Dispute:
 def raised_with_token(case: Case, token: str) -> Dispute | None:
     """The dispute a raise card with ``token`` already opened (a double-pressed Raise)."""
     for event in case.events:
-        if event.kind == RAISED and event.data.get("token") == token:
-            return find_dispute(case, int(event.data["number"]))
+        if event.kind != RAISED:
+            continue
+        try:
+            raised = RaisedData.from_data(event.data)
+        except ValueError:
+            continue
+        if raised.token == token:
+            return find_dispute(case, raised.number)
     return None
 
 
@@ -290,11 +381,7 @@ def raise_dispute(
     position = check_text(position, "your position", MAX_POSITION_CHARS)
     reasons = check_text(reasons, "your reasons", MAX_TEXT_CHARS)
     number = 1 + sum(1 for e in case.events if e.kind == RAISED)
-    data: dict[str, object] = {"number": number, "topic": topic.value, "stage": 1}
-    if token is not None:
-        data["token"] = token
-    if referral_seq is not None:
-        data["referral"] = referral_seq
+    data = RaisedData(number, topic, token=token, referral=referral_seq).to_data()
     case.record(
         RAISED,
         actor=actor,
@@ -305,6 +392,30 @@ def raise_dispute(
         data=data,
     )
     return find_dispute(case, number)
+
+
+def raise_from_referral(case: Case, referral_seq: int, *, actor: Actor, at: datetime) -> Dispute:
+    """Open the dispute a ``dispute.referred`` event asks for, once.
+
+    The referral's author raises it (``actor`` only when the system referred it); its
+    ``what`` is the position and its ``why`` the reasons. A second press finds the dispute
+    the first one opened.
+    """
+    opened = opened_from_referral(case, referral_seq)
+    if opened is not None:
+        return opened
+    referral = next((e for e in case.events if e.seq == referral_seq and e.kind == REFERRED), None)
+    if referral is None:
+        raise NotFound(f"Case {case.reference} has no such referral.")
+    return raise_dispute(
+        case,
+        actor=referral.actor if referral.actor != SYSTEM else actor,
+        topic=ReferredData.from_data(referral.data).topic or Topic.REVIEW_TYPE,
+        position=referral.what,
+        reasons=referral.why or "Referred by the rapid review: see the case record.",
+        at=at,
+        referral_seq=referral_seq,
+    )
 
 
 def require_open_case(case: Case) -> None:
@@ -377,8 +488,11 @@ def resolve(
 
 def replayed(case: Case, activity: str) -> bool:
     """Whether a Teams activity (a redelivered button press) was already recorded."""
-    return bool(activity) and any(
-        e.kind.startswith("dispute.") and e.data.get("activity") == activity for e in case.events
+    if not activity:
+        return False
+    return any(
+        step is not None and step.activity == activity
+        for step in (_step_data(e) for e in case.events)
     )
 
 
@@ -561,10 +675,18 @@ def _record(
     *,
     stage: DisputeStage | None = None,
 ) -> None:
-    data: dict[str, object] = {"number": dispute.number, "stage": int(stage or dispute.stage)}
-    if activity:
-        data["activity"] = activity
+    data = StepData(dispute.number, int(stage or dispute.stage), activity or None).to_data()
     case.record(kind, actor=actor, at=at, what=what, why=why, data=data)
+
+
+def _step_data(event: CaseEvent) -> StepData | None:
+    """A response's, escalation's or resolution's data; None for any other event."""
+    if event.kind not in (RESPONDED, ESCALATED, RESOLVED):
+        return None
+    try:
+        return StepData.from_data(event.data)
+    except ValueError:
+        return None
 
 
 def _entry(event: CaseEvent, stage: DisputeStage) -> Entry:

@@ -114,10 +114,6 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
 }
 
 
-def allowed_roles(action: Action) -> frozenset[Role]:
-    return POLICY[action]
-
-
 def can(person: Person, action: Action) -> bool:
     return not person.roles.isdisjoint(POLICY[action])
 

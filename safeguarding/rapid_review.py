@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Literal
 
 from safeguarding import milestones
 from safeguarding.case import Actor, Case, CaseEvent, Stage
@@ -39,21 +39,21 @@ VOTE_OPENED: Final = "rapid_review.vote_opened"
 # A member (or their deputy, in the member's seat) voted or changed their vote; why: rationale.
 # data: {"round", "seat", "choice", "criteria": [str], "changed"}
 VOTE_CAST: Final = "rapid_review.vote_cast"
-# The round closed. data: {"round", "recommendation" (or None), "reason", "counts", "ballots"}
+# The round closed. data: :class:`VoteClosedData`
 VOTE_CLOSED: Final = "rapid_review.vote_closed"
 # A recommendation reached another way (a resolved difference of opinion); why: how.
 # data: {"round", "recommendation"}
 RECOMMENDATION_SETTLED: Final = "rapid_review.recommendation_settled"
 # A partner confirmed the recommendation. data: {"round", "partner"}
 PARTNER_CONFIRMED: Final = "rapid_review.partner_confirmed"
-# A partner challenged it; why: the reason. data: {"round", "partner", "outcome"}
+# A partner challenged it; why: the reason. data: :class:`PartnerChallengedData`
 PARTNER_CHALLENGED: Final = "rapid_review.partner_challenged"
 # Enough partners confirmed: the decision stands. data: {"round", "recommendation"}
 PARTNERS_CONFIRMED: Final = "rapid_review.partners_confirmed"
 # Something was refused and is worth a line in the trail (a late vote, a stale card).
 # data: {"action", "reason"}
 REFUSED: Final = "rapid_review.refused"
-# A difference of opinion, for the disputes journey (issue 7) to pick up; why: the reason.
+# A difference of opinion, for the disputes journey to pick up; why: the reason.
 # data: {"origin": "rapid_review", "about": "csprg_vote" | "partners_challenge", "round",
 #        "topic": "review_type"}
 DISPUTE_REFERRED: Final = "dispute.referred"
@@ -178,6 +178,116 @@ class VoteRule:
 
     def needed(self, seats: int) -> int:
         return seats if self.quorum <= 0 else min(self.quorum, seats)
+
+
+# -- event data read back (the partners' card and the document read them from the trail) -------
+
+
+@dataclass(frozen=True)
+class ClosedBallot:
+    """A ballot as the closed round recorded it: the seat's member, who voted, and how."""
+
+    seat: str
+    member: str
+    voter: str
+    choice: str
+    criteria: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "seat": self.seat,
+            "member": self.member,
+            "voter": self.voter,
+            "choice": self.choice,
+            "criteria": list(self.criteria),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ClosedBallot:
+        return cls(
+            seat=str(data.get("seat", "")),
+            member=str(data.get("member", "")),
+            voter=str(data.get("voter", "")),
+            choice=str(data.get("choice", "")),
+            criteria=tuple(str(c) for c in data.get("criteria", [])),
+        )
+
+
+@dataclass(frozen=True)
+class VoteClosedData:
+    """What :data:`VOTE_CLOSED` records: the round's outcome and every counted ballot."""
+
+    round: int
+    recommendation: Recommendation | None
+    reason: str
+    counts: Mapping[str, int]
+    ballots: tuple[ClosedBallot, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "recommendation": self.recommendation.value if self.recommendation else None,
+            "reason": self.reason,
+            "counts": dict(self.counts),
+            "ballots": [b.to_data() for b in self.ballots],
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> VoteClosedData:
+        raw = data.get("recommendation")
+        return cls(
+            round=int(data["round"]),
+            recommendation=Recommendation(str(raw)) if raw else None,
+            reason=str(data.get("reason", "")),
+            counts={str(k): int(v) for k, v in dict(data.get("counts", {})).items()},
+            ballots=tuple(ClosedBallot.from_data(b) for b in data.get("ballots", [])),
+        )
+
+
+ChallengeOutcome = Literal["dispute", "returned"]
+
+
+@dataclass(frozen=True)
+class PartnerChallengedData:
+    """What :data:`PARTNER_CHALLENGED` records: the round, the partner and what follows."""
+
+    round: int
+    partner: str
+    outcome: ChallengeOutcome
+
+    @property
+    def referred(self) -> bool:
+        """Raised as a difference of opinion (rather than returned to the CSPR Group)."""
+        return self.outcome == "dispute"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"round": self.round, "partner": self.partner, "outcome": self.outcome}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> PartnerChallengedData:
+        return cls(
+            round=int(data["round"]),
+            partner=str(data.get("partner", "")),
+            outcome="dispute" if data.get("outcome") == "dispute" else "returned",
+        )
+
+
+def vote_closed(case: Case, round_number: int) -> VoteClosedData | None:
+    """How round ``round_number`` closed, if it has (the latest record of it)."""
+    for event in reversed(case.events):
+        if event.kind == VOTE_CLOSED and event.data.get("round") == round_number:
+            return VoteClosedData.from_data(event.data)
+    return None
+
+
+def partner_challenge(
+    case: Case, round_number: int
+) -> tuple[CaseEvent, PartnerChallengedData] | None:
+    """The latest challenge to round ``round_number``'s recommendation, with its event."""
+    for event in reversed(case.events):
+        if event.kind == PARTNER_CHALLENGED and event.data.get("round") == round_number:
+            return event, PartnerChallengedData.from_data(event.data)
+    return None
 
 
 MAX_RATIONALE_CHARS: Final = 2000
@@ -621,22 +731,22 @@ def close_vote(
             if outcome
             else f"no recommendation - {result.reason}."
         ),
-        data={
-            "round": current.number,
-            "recommendation": outcome.value if outcome else None,
-            "reason": result.reason,
-            "counts": dict(result.counts),
-            "ballots": [
-                {
-                    "seat": b.seat,
-                    "member": current.seats.get(b.seat, b.voter_name),
-                    "voter": b.voter_name,
-                    "choice": b.choice.value,
-                    "criteria": [c.value for c in b.criteria],
-                }
+        data=VoteClosedData(
+            round=current.number,
+            recommendation=outcome,
+            reason=result.reason,
+            counts=dict(result.counts),
+            ballots=tuple(
+                ClosedBallot(
+                    seat=b.seat,
+                    member=current.seats.get(b.seat, b.voter_name),
+                    voter=b.voter_name,
+                    choice=b.choice.value,
+                    criteria=tuple(c.value for c in b.criteria),
+                )
                 for b in counted
-            ],
-        },
+            ),
+        ).to_data(),
     )
     if outcome is not None:
         case.move_to(Stage.PARTNERS_DECISION, actor=actor, at=at)
@@ -663,7 +773,7 @@ def refer_dispute(
         what=f"Difference of opinion referred to the Hub ({about.replace('_', ' ')}, round "
         f"{round_number}).",
         why=reason,
-        # "topic" is the disputes journey's (issue 7): what kind of review should be held.
+        # "topic" is the disputes journey's: what kind of review should be held.
         data={
             "origin": "rapid_review",
             "about": about,
@@ -770,7 +880,7 @@ def challenge(
     if len(text) > MAX_REASON_CHARS:
         raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.")
     _, recommendation = _check_partners_turn(case, round_number)
-    outcome = "dispute" if refer else "returned"
+    outcome: ChallengeOutcome = "dispute" if refer else "returned"
     case.record(
         PARTNER_CHALLENGED,
         actor=actor,
@@ -778,7 +888,7 @@ def challenge(
         what=f"{actor.name} challenged the recommendation ({recommendation.label})"
         + (": referred as a difference of opinion." if refer else ": returned to the CSPR Group."),
         why=text,
-        data={"round": round_number, "partner": actor.id, "outcome": outcome},
+        data=PartnerChallengedData(round_number, actor.id, outcome).to_data(),
     )
     if refer:
         refer_dispute(

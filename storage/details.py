@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -82,10 +82,10 @@ class CaseDetailsRepository:
         self._session = session
         self._cipher = cipher
 
-    async def put(self, reference: str, details: dict[str, Any]) -> None:
-        """Store (or replace) the details of case ``reference``."""
+    async def put(self, reference: str, details: dict[str, Any], *, at: datetime) -> None:
+        """Store (or replace) the details of case ``reference``, as changed at ``at``."""
         plaintext = json.dumps(details, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        values = {"ciphertext": self._cipher.encrypt(plaintext), "updated_at": datetime.now(UTC)}
+        values = {"ciphertext": self._cipher.encrypt(plaintext), "updated_at": at}
         changed = await self._session.execute(
             update(CaseDetailsRow)
             .where(CaseDetailsRow.reference == str(reference))

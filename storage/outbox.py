@@ -2,7 +2,7 @@
 
 Nothing is lost, nothing is sent twice (architecture.md). A service writes the message into
 the outbox *in the same transaction* as the state change that caused it, so the two commit
-together or not at all; the sender (``bot_app/outbox_sender.py``) delivers it later, from any
+together or not at all; the sender (``bot_app/teams/outbox_sender.py``) delivers it later, from any
 worker, and records the Teams activity id.
 
 Using it from another journey (inside a unit of work, before ``uow.commit()``)::
@@ -11,7 +11,7 @@ Using it from another journey (inside a unit of work, before ``uow.commit()``)::
     await outbox.enqueue(OutgoingMessage(key=..., target=..., activity=..., summary=...), now=now)
     await outbox.enqueue_update(MessageUpdate(key=..., original_key=..., activity=...), now=now)
 
-Most journeys should call the helpers in ``bot_app/notify.py`` instead, which build the
+Most journeys should call the helpers in ``bot_app/core/posting.py`` instead, which build the
 activity from a card and resolve channel purposes.
 
 * ``key`` is the idempotency key, unique forever: ``enqueue`` returns False (and changes
@@ -424,7 +424,7 @@ class OutboxRepository:
 
     async def copies_of(self, key: str) -> list[str]:
         """The keys of a post and its personal copies (``{key}:person:<id>``, as queued by
-        ``bot_app.notify.post_to_people``): everything to update when the card changes."""
+        ``bot_app.core.posting.post_to_people``): everything to update when the card changes."""
         rows = await self._session.execute(
             select(OutboxRow.key)
             .where(

@@ -136,6 +136,13 @@ class AuditEntry:
     why: str | None
 
 
+# Keys in the directory_settings table.
+AGENCIES = "agencies"
+PARTNERS = "partners"
+ROLE_NAMES = "role_names"
+FILE_DIGEST = "file_digest"
+
+
 class PeopleRepository:
     """People, grants, settings and the audit, in the session of one unit of work."""
 

@@ -1,4 +1,4 @@
-"""Agency reports (encrypted) and the CSPR Group's ballots, for the rapid review (issue 6).
+"""Agency reports (encrypted) and the CSPR Group's ballots, for the rapid review.
 
 Reports are narrative about a child - what each agency knew and did - so, like the case
 details (``storage/details.py``), their text is one encrypted JSON document per case and

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot_app.admin.identity import Directory
 from bot_app.bootstrap import build_app
-from bot_app.identity import Directory
-from bot_app.notify import People
+from bot_app.core.posting import People
 from bot_app.settings import Settings
 from storage.db import migrate
 from tests.harness.activities import Teams

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot_app.scheduler import REMINDERS, BackgroundWork
+from bot_app.background import REMINDERS, BackgroundWork
 from safeguarding.case import Actor, Case
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person, Role
@@ -55,7 +55,9 @@ class Roster:
             return found
         return Person(object_id=object_id, name=name, roles=frozenset({Role.PRACTITIONER}))
 
-    async def people_with(self, role: Role, agency: str | None = None) -> list[Person]:
+    async def people_with(
+        self, uow: UnitOfWork, role: Role, agency: str | None = None
+    ) -> list[Person]:
         return [
             p
             for p in self._people.values()

@@ -11,7 +11,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot_app.directory_file import DEMO_DIRECTORY, load_directory_file
+from bot_app.admin.directory_file import DEMO_DIRECTORY, load_directory_file
 from bot_app.keys import cipher, data_keys
 from bot_app.settings import Settings
 from safeguarding.case import Actor, Case, Stage
@@ -67,7 +67,7 @@ async def seed_case(
             await uow.cases.add(case)
             if details is not None:
                 repository = CaseDetailsRepository(uow.session, cipher(data_keys(settings)))
-                await repository.put(str(reference), details)
+                await repository.put(str(reference), details, at=opened)
             await uow.commit()
     finally:
         await engine.dispose()

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot_app.directory import STARTUP_IMPORTER
-from bot_app.identity import SqlDirectory
+from bot_app.admin.directory import STARTUP_IMPORTER
+from bot_app.admin.identity import SqlDirectory
 from safeguarding.roles import Role
 from storage.db import create_engine, session_factory
 from storage.people import PeopleRepository

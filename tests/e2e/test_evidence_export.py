@@ -12,7 +12,7 @@ from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, seed_case
 from tests.harness.activities import thread_id
 
-SIGNING_KEY = "evidence-test-signing-key"
+SIGNING_KEY = "evidence-link-signing-key-for-tests-0123456789"
 
 
 async def export_links(bot: BotUnderTest, reference: str) -> tuple[str, str]:

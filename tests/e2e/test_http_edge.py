@@ -68,7 +68,7 @@ async def test_healthz_reports_an_unreachable_database(make_bot) -> None:  # typ
     bot: BotUnderTest = await make_bot()
     await bot.client.app["components"].engine.dispose() if False else None
     broken = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none")
-    from bot_app.components import COMPONENTS
+    from bot_app.teams.components import COMPONENTS
 
     components = bot.client.app[COMPONENTS]
     object.__setattr__(components, "engine", broken)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot_app.components import COMPONENTS
-from bot_app.notify import post_to_channel, update_message
-from bot_app.proactive import HttpConnector
+from bot_app.core.posting import post_to_channel, update_message
+from bot_app.teams.components import COMPONENTS
+from bot_app.teams.proactive import HttpConnector
 from cards.base import Card, finish, heading
 from safeguarding.reminders import ChannelPurpose
 from storage.db import session_factory

@@ -29,7 +29,9 @@ OLD, NEW = Fernet.generate_key(), Fernet.generate_key()
 
 async def put(sessions: Sessions, cipher: FernetCipher, reference: str, details: dict) -> None:
     async with UnitOfWork(sessions) as uow:
-        await CaseDetailsRepository(uow.session, cipher).put(reference, details)
+        await CaseDetailsRepository(uow.session, cipher).put(
+            reference, details, at=datetime(2026, 3, 2, tzinfo=UTC)
+        )
         await uow.commit()
 
 

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot_app.notify import Nobody
-from bot_app.outbox_sender import OutboxSender
-from bot_app.proactive import HttpConnector, NoTokens
+from bot_app.teams.outbox_sender import OutboxSender
+from bot_app.teams.proactive import HttpConnector, NoTokens
 from safeguarding.reminders import ChannelPurpose, ReminderKey
+from safeguarding.roles import Person, Role
 from storage.channels import ChannelRepository, RegisteredChannel
 from storage.conversations import ConversationRepository
 from storage.outbox import (
@@ -35,6 +35,15 @@ LEASE = timedelta(minutes=5)
 HUB_CHANNEL = ConversationTarget(
     "19:hub@thread.tacv2", "https://smba.example/uk/", "tenant", "28:bot"
 )
+
+
+class Nobody:
+    """A directory in which nobody holds any role."""
+
+    async def people_with(
+        self, uow: UnitOfWork, role: Role, agency: str | None = None
+    ) -> list[Person]:
+        return []
 
 
 def message(key: str, target: ConversationTarget | PersonTarget = HUB_CHANNEL) -> OutgoingMessage:

@@ -13,9 +13,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot_app.directory import grant_role, import_directory, import_on_startup, revoke_role
-from bot_app.directory_file import DirectoryFile, parse_directory
-from bot_app.identity import SqlDirectory
+from bot_app.admin.directory import import_directory, import_on_startup
+from bot_app.admin.directory_file import DirectoryFile, parse_directory
+from bot_app.admin.identity import SqlDirectory
+from bot_app.admin.services import GrantRole, RevokeRole, grant_role, revoke_role
+from bot_app.core.transactions import Transactions
 from safeguarding.case import Actor
 from safeguarding.errors import InvalidInput, NotFound
 from safeguarding.roles import Person, Role
@@ -64,7 +66,7 @@ async def load(
 ) -> list[str] | None:
     async with UnitOfWork(sessions) as uow:
         report = await import_directory(
-            uow.session, directory(text), by=FILE, at=at, only_if_changed=only_if_changed
+            uow, directory(text), by=FILE, at=at, only_if_changed=only_if_changed
         )
         await uow.commit()
     return None if report.skipped else report.changes
@@ -76,9 +78,9 @@ async def resolve(sessions: Sessions, object_id: str, name: str = "From Teams") 
 
 async def in_chat(sessions: Sessions, change: Any, **arguments: Any) -> str:
     """``grant_role`` or ``revoke_role`` by the administrator, committed; the reply."""
-    async with UnitOfWork(sessions) as uow:
-        reply: str = await change(uow.session, by=ADMIN, at=AT, **arguments)
-        await uow.commit()
+    command = (GrantRole if change is grant_role else RevokeRole)(by=ADMIN, **arguments)
+    done = await Transactions(sessions).run(lambda uow: change(command, uow, now=AT))
+    reply: str = done.message
     return reply
 
 
@@ -236,7 +238,7 @@ async def test_the_command_line_import_refuses_a_bad_file_and_imports_a_good_one
     bad.write_text(DIRECTORY.replace("[admin]", "[admin, wizard]"), encoding="utf-8")
 
     def directory_command(*arguments: str) -> Awaitable[subprocess.CompletedProcess[str]]:
-        return run_module("bot_app.directory", *arguments, database_url=migrated_url)
+        return run_module("bot_app.admin.directory", *arguments, database_url=migrated_url)
 
     refused = await directory_command("import", str(bad))
     checked = await directory_command("check", str(good))
@@ -257,7 +259,7 @@ async def test_the_command_line_import_refuses_a_bad_file_and_imports_a_good_one
 async def test_workers_starting_together_import_a_new_file_once(
     session_factory: Sessions,
 ) -> None:
-    start = import_on_startup(session_factory, directory())
+    start = import_on_startup(Transactions(session_factory), directory(), now=lambda: AT)
 
     await asyncio.gather(*(start(web.Application()) for _ in range(3)))
 

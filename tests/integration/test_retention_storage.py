@@ -10,8 +10,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import JSON, MetaData, String, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot_app.retention import place_hold, release_hold, retention_report, run_retention
-from bot_app.trail import verify_all, verify_case
+from bot_app.admin.retention import retention_report, run_retention
+from bot_app.admin.services import PlaceHold, ReleaseHold, place_hold, release_hold
+from bot_app.admin.trail import verify_all, verify_case
+from bot_app.core.transactions import Transactions
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.disputes import TimerKey
@@ -19,6 +21,7 @@ from safeguarding.rapid_review import make_ballot
 from safeguarding.reference import CaseReference
 from safeguarding.reminders import ReminderKey
 from safeguarding.retention import Outcome, RetentionAction, RetentionPolicy
+from safeguarding.roles import Person, Role
 from storage.access_log import AccessLogRepository
 from storage.details import CaseDetailsRepository, FernetCipher
 from storage.disputes import DisputeTimerRepository, TimerStatus
@@ -32,6 +35,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 HUB = Actor(id="hub-1", name="Priya Shah")
 ADMIN = Actor(id="admin-1", name="Chris Lane")
+ADMIN_PERSON = Person(object_id="admin-1", name="Chris Lane", roles=frozenset({Role.ADMIN}))
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 ENGLAND = WorkingDayCalendar()
 CIPHER = FernetCipher([Fernet.generate_key()])
@@ -58,7 +62,9 @@ async def seed(sessions: Sessions, number: int, *, closed_on: date | None) -> Ca
         )
     async with UnitOfWork(sessions) as uow:
         await uow.cases.add(case)
-        await CaseDetailsRepository(uow.session, CIPHER).put(str(reference), {"name": "Zed"})
+        await CaseDetailsRepository(uow.session, CIPHER).put(
+            str(reference), {"name": "Zed"}, at=NOW
+        )
         await uow.commit()
     return reference
 
@@ -132,12 +138,14 @@ async def text_at_rest(engine: AsyncEngine) -> dict[str, str]:
 
 async def report(sessions: Sessions, policy: RetentionPolicy) -> dict[str, Outcome]:
     async with UnitOfWork(sessions) as uow:
-        decisions = await retention_report(uow.session, policy, calendar=ENGLAND, now=NOW)
+        decisions = await retention_report(uow, policy, calendar=ENGLAND, now=NOW)
     return {d.reference: d.outcome for d in decisions}
 
 
 async def run(sessions: Sessions, policy: RetentionPolicy) -> list[str]:
-    outcomes = await run_retention(sessions, policy, calendar=ENGLAND, by=ADMIN, now=lambda: NOW)
+    outcomes = await run_retention(
+        Transactions(sessions), policy, calendar=ENGLAND, by=ADMIN, now=NOW
+    )
     assert all(o.error is None for o in outcomes)
     return [o.decision.reference for o in outcomes]
 
@@ -171,7 +179,7 @@ async def test_anonymising_erases_details_and_reasons_but_the_trail_still_verifi
     assert await details(session_factory, due) is None
     async with UnitOfWork(session_factory) as uow:
         case = await uow.cases.get(due)
-        trail = await verify_case(uow.session, str(due))
+        trail = await verify_case(uow, str(due))
         log = await RetentionRepository(uow.session).entries()
     assert [e.why for e in case.events[:-1]] == [None, None, None]
     assert case.events[-1].kind == "retention.anonymised"
@@ -220,7 +228,7 @@ async def test_deleting_removes_the_case_entirely_and_leaves_a_tombstone(
 
     async with UnitOfWork(session_factory) as uow:
         assert await uow.cases.find(due) is None
-        remaining = [r.reference for r in await verify_all(uow.session)]
+        remaining = [r.reference for r in await verify_all(uow)]
         (tombstone,) = await RetentionRepository(uow.session).entries()
     assert remaining == [str(kept)]
     assert await details(session_factory, due) is None
@@ -253,17 +261,15 @@ async def test_a_case_on_legal_hold_is_left_alone_until_released(
     session_factory: Sessions,
 ) -> None:
     due = await seed(session_factory, 1, closed_on=date(2019, 3, 1))
-    async with UnitOfWork(session_factory) as uow:
-        await place_hold(uow, due, reason="Civil claim", by=ADMIN, at=NOW)
-        await uow.commit()
+    hold = PlaceHold(by=ADMIN_PERSON, reference=due, why="Civil claim")
+    await Transactions(session_factory).run(lambda uow: place_hold(hold, uow, now=NOW))
 
     assert await run(session_factory, DELETE) == []
     assert await report(session_factory, DELETE) == {str(due): Outcome.HELD}
     assert await details(session_factory, due) == {"name": "Zed"}
 
-    async with UnitOfWork(session_factory) as uow:
-        await release_hold(uow, due, reason="Claim settled", by=ADMIN, at=NOW)
-        await uow.commit()
+    release = ReleaseHold(by=ADMIN_PERSON, reference=due, why="Claim settled")
+    await Transactions(session_factory).run(lambda uow: release_hold(release, uow, now=NOW))
     assert await run(session_factory, DELETE) == [str(due)]
 
 
@@ -274,7 +280,10 @@ async def test_the_command_line_reports_by_default_and_acts_only_with_run(
 
     def retention(*arguments: str) -> Awaitable[subprocess.CompletedProcess[str]]:
         return run_module(
-            "bot_app.retention", *arguments, database_url=migrated_url, RETENTION_ACTION="delete"
+            "bot_app.admin.retention",
+            *arguments,
+            database_url=migrated_url,
+            RETENTION_ACTION="delete",
         )
 
     dry = await retention()

@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot_app.trail import verify_all, verify_case
+from bot_app.admin.trail import verify_all, verify_case
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.reference import CaseReference
 from safeguarding.trail import TrailReport
@@ -44,7 +44,7 @@ async def open_case(sessions: Sessions, number: int = 1) -> str:
 
 async def verify(sessions: Sessions, reference: str) -> TrailReport:
     async with UnitOfWork(sessions) as uow:
-        return await verify_case(uow.session, reference)
+        return await verify_case(uow, reference)
 
 
 async def tamper(engine: AsyncEngine, sql: str) -> None:
@@ -112,7 +112,7 @@ async def test_verifying_every_case_reports_only_the_tampered_one(
     )
 
     async with UnitOfWork(session_factory) as uow:
-        reports = await verify_all(uow.session)
+        reports = await verify_all(uow)
 
     assert [(r.reference, r.intact) for r in reports] == [
         ("NL-2026-0001", True),
@@ -159,7 +159,7 @@ async def test_the_command_line_check_exits_1_when_a_trail_was_tampered_with(
     reference = await open_case(session_factory)
 
     def check(*arguments: str) -> Awaitable[subprocess.CompletedProcess[str]]:
-        return run_module("bot_app.trail", "verify", *arguments, database_url=migrated_url)
+        return run_module("bot_app.admin.trail", "verify", *arguments, database_url=migrated_url)
 
     intact = await check(reference.lower())
     await tamper(engine, "UPDATE case_events SET kind = 'vote.withdrawn' WHERE seq = 3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot_app.evidence_http import render_html
+from bot_app.evidence.http import render_html
 from cards.admin import (
     VERB_RETENTION_RUN,
     VERB_REVOKE,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot_app.views import clock_view
+from bot_app.basics.views import clock_view
 from cards.clock import clock_card
 from cards.help import CommandHelp, HelpView, help_card, welcome_card
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar

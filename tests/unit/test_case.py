@@ -279,11 +279,13 @@ def test_an_event_keeps_its_own_copy_of_the_data_it_was_given() -> None:
     assert event.data == {"agencies": ["police"]}
 
 
-def test_an_event_cannot_be_dated_before_the_one_before_it() -> None:
+def test_an_event_observed_before_the_last_one_is_dated_at_it_and_keeps_the_observed_time() -> None:
     case = opened()
-    with pytest.raises(InvalidInput, match="cannot be dated earlier"):
-        case.record("note.added", actor=HUB, at=NOON - timedelta(seconds=1), what="Late note.")
-    assert len(case.events) == 1
+    earlier = NOON - timedelta(seconds=1)
+    event = case.record("note.added", actor=HUB, at=earlier, what="Retried vote.")
+    assert [e.seq for e in case.events] == [1, 2]
+    assert event.at == case.events[0].at
+    assert event.data["observed_at"] == earlier.isoformat()
 
 
 def test_event_data_must_be_json() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot_app.directory_file import (
+from bot_app.admin.directory_file import (
     DEMO_DIRECTORY,
     DirectoryFileError,
     load_directory_file,

@@ -301,3 +301,18 @@ def test_a_referral_waits_until_a_dispute_is_opened_from_it() -> None:
 
     assert d.pending_referrals(case) == []
     assert d.opened_from_referral(case, referral.seq) == d.find_dispute(case, 1)
+
+
+def test_event_data_reads_back_what_it_wrote() -> None:
+    raised = d.RaisedData(2, Topic.PROCESS, token="t", referral=7)
+    step = d.StepData(2, 3, activity="press-1")
+
+    assert d.RaisedData.from_data(raised.to_data()) == raised
+    assert d.StepData.from_data(step.to_data()) == step
+    assert d.ReferredData.from_data({"topic": "criteria", "round": 1}).topic is Topic.CRITERIA
+    assert d.ReferredData.from_data({"origin": "rapid_review"}).topic is None
+
+
+def test_an_event_without_a_dispute_number_is_not_read_as_a_dispute() -> None:
+    with pytest.raises(ValueError, match="not a dispute event"):
+        d.StepData.from_data({"number": True, "stage": 1})

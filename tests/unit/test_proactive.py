@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot_app.proactive import DeliveryError, parse_retry_after
+from bot_app.teams.proactive import DeliveryError, parse_retry_after
 
 
 @pytest.mark.parametrize(

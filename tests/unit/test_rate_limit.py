@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot_app.rate_limit import RateLimiter
+from bot_app.teams.rate_limit import RateLimiter
 
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 

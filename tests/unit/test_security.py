@@ -8,18 +8,17 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from bot_app.bootstrap import build_adapter
 from bot_app.keys import data_keys, export_signing_key
 from bot_app.security import (
     ConfigurationError,
     InvalidExportToken,
-    channel_auth_configuration,
     check_settings,
     read_export_token,
     sign_export_token,
-    tenant_of,
 )
 from bot_app.settings import Settings
+from bot_app.teams.adapter import build_adapter
+from bot_app.teams.auth import channel_auth_configuration, tenant_of
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot_app.text import clean_text
+from bot_app.teams.text import clean_text
 
 
 def test_channel_mentions_and_html_are_stripped_before_reading_the_command() -> None:

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26
 
-Written by hand (issue 4). Existing events are chained in place: the fingerprint is
+Written by hand. Existing events are chained in place: the fingerprint is
 computed here with its own copy of the canonical form (``safeguarding/trail.py``, format 1),
 because a migration must keep meaning the same thing after the application code moves on.
 """

@@ -1,4 +1,4 @@
-"""Registered channels, conversation references, the outbox and reminders (issue 5).
+"""Registered channels, conversation references, the outbox and reminders.
 
 Revision ID: 0003
 Revises: 0002

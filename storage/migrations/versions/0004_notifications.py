@@ -1,4 +1,4 @@
-"""Notification submissions already turned into cases (issue 3).
+"""Notification submissions already turned into cases.
 
 Revision ID: 0004
 Revises: 0003

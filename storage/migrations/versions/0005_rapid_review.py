@@ -1,4 +1,4 @@
-"""Rapid review: agency reports (encrypted) and the CSPR Group's ballots (issue 6).
+"""Rapid review: agency reports (encrypted) and the CSPR Group's ballots.
 
 Revision ID: 0005
 Revises: 0004

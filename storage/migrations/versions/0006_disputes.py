@@ -1,4 +1,4 @@
-"""Differences of opinion: the timers already acted on (issue 7).
+"""Differences of opinion: the timers already acted on.
 
 Revision ID: 0006
 Revises: 0005

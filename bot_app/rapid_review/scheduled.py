@@ -1,0 +1,45 @@
+"""The vote's deadline: a round still open after its last day closes on the next tick.
+
+The scheduler's tick may come late (the service was down) or twice; each case is closed in its
+own unit of work, only if its vote is still due when re-read, so a missed tick is caught up
+and a repeated one changes nothing. One case's failure is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+from typing import Final
+
+from bot_app.core.transactions import Transactions
+from bot_app.rapid_review import vote_services
+from bot_app.rapid_review.messages import RapidReviewMessages
+
+log = logging.getLogger(__name__)
+
+MAX_OPEN_CASES: Final = 1000
+
+
+class VoteDeadlines:
+    def __init__(self, *, tx: Transactions, messages: RapidReviewMessages) -> None:
+        self._tx = tx
+        self._messages = messages
+
+    async def close_due_votes(self, now: datetime) -> int:
+        """Close every vote whose last day has passed (a tie or a missing quorum then goes to
+        the Hub as a difference of opinion). Returns how many closed."""
+        messages = self._messages
+        open_cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
+        closed = 0
+        for found in open_cases:
+            if not vote_services.vote_due(found, now, messages):
+                continue
+            reference = found.reference
+            try:
+                closed += await self._tx.run(
+                    partial(vote_services.close_due_vote, reference, now=now, messages=messages)
+                )
+            except Exception:  # one case's failure must not stop the others
+                log.exception("could not close the overdue vote on %s", reference)
+        return closed

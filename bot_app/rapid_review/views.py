@@ -1,0 +1,291 @@
+"""How the rapid review looks on cards: the start card, the tracker, the vote and the partners.
+
+Pure: everything a view needs (the case, the round's ballots, the Teams ids for the vote
+card's refresh) is read by the caller and passed in, so the same case reads the same on every
+copy of a card. The tracker shows the case card's own clock lines (``CaseViews``), so a
+deadline reads the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot_app.cases.views import CaseViews
+from cards.base import Card, personal_start_card
+from cards.case import hub_card
+from cards.rapid_review import (
+    AgencyLine,
+    PartnersView,
+    StartView,
+    TrackerView,
+    start_card,
+)
+from cards.vote import MyVote, SeatLine, VoteCardView
+from safeguarding import rapid_review as rr
+from safeguarding.calendar import CountingConvention, WorkingDayCalendar
+from safeguarding.case import Case, Stage
+from safeguarding.case_clocks import CaseClock, case_clocks
+from safeguarding.clocks import ClockId, ClockRule, clock_rule, compute_deadline, format_day
+from safeguarding.errors import InvalidInput
+from storage.channels import agency_key
+
+
+@dataclass(frozen=True)
+class RapidReviewSettings:
+    reference_prefix: str
+    calendar: WorkingDayCalendar
+    clocks: tuple[ClockRule, ...]
+    convention: CountingConvention
+    default_agencies: Sequence[str]
+    vote_rule: rr.VoteRule
+    vote_working_days: int
+    partner_confirmations: int  # 0: every partner in the directory
+
+
+class RapidReviewViews:
+    """The rapid review's cards, from the partnership's calendar, clocks and vote rule."""
+
+    def __init__(self, settings: RapidReviewSettings, cases: CaseViews) -> None:
+        self.settings = settings
+        self._cases = cases
+
+    # -- dates ----------------------------------------------------------------------------
+
+    def today(self, now: datetime) -> date:
+        """The partnership's calendar date of ``now`` (the clocks count local days)."""
+        return self.settings.calendar.local_date(now)
+
+    def agency_due(self, requested_on: date) -> date:
+        """When an agency's report is due if it was asked on ``requested_on``."""
+        s = self.settings
+        rule = clock_rule(ClockId.AGENCY_REPORTS, s.clocks)
+        return compute_deadline(rule, requested_on, s.calendar, s.convention).due
+
+    def vote_closes_on(self, opened_on: date) -> date:
+        return self.settings.calendar.add_working_days(opened_on, self.settings.vote_working_days)
+
+    def clocks(self, case: Case, today: date) -> list[CaseClock]:
+        s = self.settings
+        return case_clocks(
+            case, today=today, calendar=s.calendar, table=s.clocks, convention=s.convention
+        )
+
+    def rapid_review_due(self, case: Case, today: date) -> date | None:
+        """The rapid review's own deadline (15 working days from awareness)."""
+        return next(
+            (c.deadline.due for c in self.clocks(case, today) if c.rule.id is ClockId.RAPID_REVIEW),
+            None,
+        )
+
+    # -- cards ----------------------------------------------------------------------------
+
+    def hub_card(self, case: Case, today: date) -> Card:
+        """The case card, for a stale or repeated press on a start button."""
+        return hub_card(self._cases.card_view(case, today))
+
+    def start_card(
+        self,
+        case: Case,
+        agencies: Sequence[str],
+        today: date,
+        *,
+        chosen: Sequence[str] | None = None,
+        error: str | None = None,
+    ) -> Card:
+        """The agencies to ask: the notifying agency ticked, or what was chosen before."""
+        if chosen is None:
+            notifying = agency_key(str(case.facts.get("agency", "")))
+            preselected = [a for a in agencies if agency_key(a) == notifying]
+        else:
+            preselected = [a for a in chosen if a in agencies]
+        return start_card(
+            StartView(
+                reference=str(case.reference),
+                agencies=agencies,
+                preselected=preselected,
+                due=format_day(self.agency_due(today)),
+                error=error,
+            )
+        )
+
+    def tracker(self, case: Case, today: date, *, voted: int) -> TrackerView:
+        """The tracker; ``voted`` is how many ballots the open round has (0 when none is open)."""
+        state = rr.state_of(case)
+        clocks = self.clocks(case, today)
+        lines = [
+            self._cases.clock_line(c, today)
+            for c in clocks
+            if c.rule.id in {ClockId.RAPID_REVIEW, ClockId.PANEL_RESPONSE}
+        ]
+        agencies = []
+        for clock in clocks:
+            if clock.rule.id is not ClockId.AGENCY_REPORTS or clock.subject is None:
+                continue
+            line = self._cases.clock_line(clock, today)
+            status = state.agencies.get(clock.subject)
+            extra = ""
+            if status is not None and status.nil_return:
+                extra += " (nil return)"
+            if status is not None and status.versions > 1:
+                extra += f" (version {status.versions})"
+            agencies.append(AgencyLine(clock.subject, line.due, line.state + extra, line.alarming))
+        return TrackerView(
+            reference=str(case.reference),
+            stage=case.stage.label,
+            clocks=lines,
+            agencies=agencies,
+            vote=_vote_line(state.round, voted),
+            partners=_partners_line(case, state),
+            panel=_panel_line(state),
+            today=today.isoformat(),
+            can_open_vote=case.stage is Stage.RAPID_REVIEW
+            or (case.stage is Stage.RECOMMENDATION and not state.vote_open),
+            can_close_vote=state.vote_open,
+            can_record_sent=state.confirmed is not None
+            and state.sent_on is None
+            and case.stage is Stage.PARTNERS_DECISION,
+            can_record_decision=case.stage is Stage.WITH_PANEL,
+        )
+
+    def vote(
+        self,
+        case: Case,
+        number: int,
+        ballots: Sequence[rr.Ballot],
+        *,
+        viewer: str | None = None,
+        user_ids: Sequence[str] = (),
+        notice: str | None = None,
+    ) -> VoteCardView:
+        """The vote card: ``viewer`` (a seat) sees their own vote; ``user_ids`` are the Teams
+        ids that refresh the shared card to their own view."""
+        reference = str(case.reference)
+        current = rr.state_of(case).round_number(number)
+        if current is None:
+            raise InvalidInput(f"There is no round {number} of the vote on case {reference}.")
+        by_seat = {b.seat: b for b in ballots}
+        closed = current.closed
+        seats = [
+            SeatLine(
+                member=name,
+                voted=seat in by_seat,
+                by=by_seat[seat].voter_name
+                if seat in by_seat and by_seat[seat].voter_id != seat
+                else "",
+                choice=by_seat[seat].choice.value if closed and seat in by_seat else "",
+                criteria=[c.label for c in by_seat[seat].criteria]
+                if closed and seat in by_seat
+                else (),
+            )
+            for seat, name in current.seats.items()
+        ]
+        mine = by_seat.get(viewer) if viewer else None
+        outcome = ""
+        if closed:
+            outcome = (
+                f"recommendation: {current.recommendation.label} ({current.reason})"
+                if current.recommendation
+                else f"no recommendation ({current.reason}); referred to the Hub"
+            )
+        return VoteCardView(
+            reference=reference,
+            round=number,
+            closes_on=format_day(current.closes_on),
+            seats=seats,
+            closed=closed,
+            outcome=outcome,
+            user_ids=user_ids,
+            can_vote=viewer is None or viewer in current.seats,
+            mine=MyVote(mine.choice.value, [c.value for c in mine.criteria], mine.rationale)
+            if mine
+            else None,
+            notice=notice,
+        )
+
+    def partners(self, case: Case, number: int, required: int) -> PartnersView:
+        """The partners' card: the round's recommendation, each vote, and who confirmed."""
+        state = rr.state_of(case)
+        current = state.round_number(number)
+        closed = rr.vote_closed(case, number)
+        votes = [
+            (b.member, rr.describe_choice(b.choice)) for b in (closed.ballots if closed else ())
+        ]
+        this_round = state.round is not None and state.round.number == number
+        decided = None
+        if state.confirmed is not None and this_round:
+            decided = f"Confirmed by the partners: {state.confirmed.label}."
+        challenged = rr.partner_challenge(case, number)
+        if challenged is not None and decided is None:
+            event, data = challenged
+            decided = f"Challenged by {event.actor.name}: " + (
+                "referred as a difference of opinion."
+                if data.referred
+                else "returned to the CSPR Group."
+            )
+        recommendation = current.recommendation if current else None
+        return PartnersView(
+            reference=str(case.reference),
+            round=number,
+            recommendation=recommendation.label if recommendation else "-",
+            basis=current.reason if current else "",
+            votes=votes,
+            confirmed_by=list(state.confirmations.values()) if this_round else [],
+            required=required,
+            decided=decided,
+        )
+
+
+def start_report_card(reference: str) -> Card:
+    """Posted to a lead's personal chat when they ask for the report anywhere else."""
+    return personal_start_card(
+        f"Rapid review report: case {reference}",
+        "Reports belong in our personal chat.",
+        f"report {reference}",
+        fallback=f"Write the rapid review report for case {reference}",
+    )
+
+
+def report_received(
+    reference: str, agency: str, *, nil_return: bool, version: int, late_due: date | None
+) -> str:
+    """The lead's thanks once the report is stored; ``late_due`` when it came in late."""
+    late = f" It was due on {format_day(late_due)}, so it is recorded as late." if late_due else ""
+    again = " It replaces your earlier version." if version > 1 else ""
+    kind = "nil return" if nil_return else "report"
+    return (
+        f"Thank you: {agency}'s {kind} for case {reference} has been sent to the Hub."
+        f"{again}{late} You can send a new version with **report {reference}**."
+    )
+
+
+def _vote_line(current: rr.Round | None, voted: int) -> str:
+    if current is None:
+        return "Not open yet"
+    if not current.closed:
+        return (
+            f"Round {current.number} open until {format_day(current.closes_on)}: "
+            f"{voted} of {len(current.seats)} voted"
+        )
+    if current.recommendation:
+        return f"Round {current.number}: {current.recommendation.label} ({current.reason})"
+    return f"Round {current.number}: no recommendation ({current.reason})"
+
+
+def _partners_line(case: Case, state: rr.RapidReviewState) -> str:
+    if state.confirmed:
+        return f"Confirmed: {state.confirmed.label}"
+    if state.confirmations:
+        return f"Confirmed by {', '.join(state.confirmations.values())}"
+    if case.stage is Stage.PARTNERS_DECISION:
+        return "Waiting for the partners"
+    return "Waiting for the CSPR Group"
+
+
+def _panel_line(state: rr.RapidReviewState) -> str:
+    if state.panel_decision:
+        return f"Decided: {rr.PanelDecision(state.panel_decision).label}"
+    if state.sent_on:
+        return f"Sent on {format_day(state.sent_on)}"
+    return "Not sent yet"

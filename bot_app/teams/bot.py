@@ -1,0 +1,242 @@
+"""The Teams handler: translates activities into turns, dispatches them, carries out answers.
+
+It only translates, authorises and dispatches. Handlers (``bot_app/<feature>/handlers.py``)
+receive a :class:`Turn` and a validated payload and return plain answers; this class sends
+them - after the handler's unit of work has committed. Anything that is not a
+``DomainError`` propagates to the adapter's ``on_turn_error``, which logs it with a
+correlation id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+
+from botbuilder.core import (
+    ActivityHandler,
+    ConversationState,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+    UserState,
+)
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import Attachment, ChannelAccount
+
+from bot_app.admin.identity import Directory
+from bot_app.core.answers import BeginDialog, CardMessage, Reply, Text
+from bot_app.core.payloads import MalformedPayload
+from bot_app.core.routing import Router
+from bot_app.core.turn import Turn
+from bot_app.teams.invoke import error_response, invoke_response
+from bot_app.teams.translate import command_in, translate
+from cards.base import CARD_CONTENT_TYPE
+from dialogs.turn import TURN_KEY
+from safeguarding.calendar import WorkingDayCalendar
+from safeguarding.errors import ConcurrencyConflict, DomainError
+from safeguarding.policy import require
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_HINT = (
+    "Sorry, I didn't understand that. Type **help** to see what I can do, or "
+    "**clock 23/12/2026** to see the statutory deadlines from a date."
+)
+PERSONAL_ONLY = (
+    "That's something we should do in private: I've sent you a personal message. "
+    "Please carry on there."
+)
+NO_LONGER_ACTIVE = "That card is no longer active. Type **help** to see what you can do."
+INSTALLED_IN_TEAM = (
+    "Hello, I'm the safeguarding practice review assistant. I post case references, stages "
+    "and deadlines here - never details about a child. Mention me with **help** to see what "
+    "I can do."
+)
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    """What the handler needs, built once by the composition root."""
+
+    router: Router
+    directory: Directory
+    calendar: WorkingDayCalendar
+    conversation_state: ConversationState
+    user_state: UserState
+    dialogs: DialogSet
+    welcome: Callable[[Turn], Reply]
+    now: Callable[[], datetime]
+    # Called for every message, invoke and conversation update before it is handled, e.g. to
+    # remember conversation references for proactive messages. They must not reply.
+    observers: tuple[Callable[[Turn], Awaitable[None]], ...] = ()
+
+
+class SafeguardingBot(ActivityHandler):
+    def __init__(self, deps: BotDeps) -> None:
+        self._deps = deps
+        self._profile = deps.user_state.create_property("Profile")
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        try:
+            await self._deps.conversation_state.save_changes(turn_context)
+            await self._deps.user_state.save_changes(turn_context)
+        except ConcurrencyConflict:
+            # Two activities of one conversation were handled at once (a double-pressed
+            # button). The other turn's state was saved and this one's is stale; it is not
+            # written over the other, and the person already has this turn's answer.
+            log.warning("conversation state changed by a concurrent turn; this turn's is dropped")
+
+    # --- messages -----------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = await self._turn(turn_context)
+        await self._observe(turn)
+        dialog_context = await self._deps.dialogs.create_context(turn_context)
+        try:
+            if dialog_context.active_dialog is not None:
+                await dialog_context.continue_dialog()
+                return
+            text = turn.text or command_in(turn_context.activity)
+            value = turn_context.activity.value
+            if not text and isinstance(value, dict):
+                await self._send(turn_context, await self._orphan_submit(turn, value))
+                return
+            word, _, args = text.partition(" ")
+            spec = self._deps.router.command(word.rstrip("?!.") or "help")
+            if not await self._welcomed(turn_context) and turn.is_personal:
+                await self._mark_welcomed(turn_context)
+                await self._send(turn_context, self._deps.welcome(turn))
+                if spec is not None and spec.names[0] == "help":
+                    return
+            if spec is None:
+                log.info("unrecognised message (%d characters)", len(text))
+                await self._send(turn_context, [Text(UNKNOWN_HINT)])
+                return
+            require(turn.actor, spec.action)
+            if spec.personal_only and not turn.is_personal:
+                await self._send(turn_context, [Text(PERSONAL_ONLY)])
+                return
+            parsed = spec.args.parse(
+                args.strip(), prefix=self._deps.router.reference_prefix, usage=spec.usage
+            )
+            await self._send(turn_context, await spec.handler(turn, parsed))
+        except DomainError as error:
+            log.info("refused: %s", type(error).__name__)
+            await self._send(turn_context, [Text(error.user_message)])
+
+    # --- Universal Actions --------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            log.info("ignored invoke %r", activity.name)
+            return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
+        action = activity.value.get("action") if isinstance(activity.value, dict) else None
+        verb = action.get("verb") if isinstance(action, dict) else None
+        data = action.get("data") if isinstance(action, dict) else None
+        if not isinstance(verb, str) or not isinstance(data, dict | None):
+            log.warning("malformed adaptiveCard/action payload")
+            return error_response("BadRequest", "That button sent something I couldn't read.")
+        spec = self._deps.router.verb(verb)
+        if spec is None:
+            log.warning("unknown card verb %r", verb)
+            return error_response(
+                "UnknownAction",
+                "This button is no longer supported. Type help for the current options.",
+            )
+        turn = await self._turn(turn_context)
+        await self._observe(turn)
+        try:
+            require(turn.actor, spec.action)
+            payload = spec.payload.read(data or {})
+            return invoke_response(await spec.handler(turn, payload))
+        except MalformedPayload as error:
+            log.warning("card verb %r with a malformed payload: %s", verb, error.fields)
+            return error_response("BadRequest", error.user_message)
+        except DomainError as error:
+            log.info("card action %r refused: %s", verb, type(error).__name__)
+            return error_response(type(error).__name__, error.user_message)
+
+    # --- installation and first contact ------------------------------------------------
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        """Welcome when the bot is added; in a team, one introduction for the channel."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if not any(member.id == bot_id for member in members_added):
+            return
+        turn = await self._turn(turn_context)
+        if turn.is_personal:
+            if not await self._welcomed(turn_context):
+                await self._mark_welcomed(turn_context)
+                await self._send(turn_context, self._deps.welcome(turn))
+            return
+        await self._send(turn_context, [Text(INSTALLED_IN_TEAM)])
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        # Teams sends conversationUpdate alongside installationUpdate; welcoming on both
+        # would greet twice, so the welcome happens on conversationUpdate only.
+        conversation = turn_context.activity.conversation
+        log.info(
+            "app %s in a %s conversation",
+            turn_context.activity.action,
+            (conversation.conversation_type if conversation else None) or "personal",
+        )
+
+    async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
+        log.info("ignored activity type %r", turn_context.activity.type)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        await self._observe(await self._turn(turn_context))
+        await super().on_conversation_update_activity(turn_context)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _observe(self, turn: Turn) -> None:
+        for observer in self._deps.observers:
+            await observer(turn)
+
+    async def _turn(self, turn_context: TurnContext) -> Turn:
+        turn = await translate(
+            turn_context.activity,
+            directory=self._deps.directory,
+            calendar=self._deps.calendar,
+            now=self._deps.now(),
+        )
+        turn_context.turn_state[TURN_KEY] = turn  # for dialogs (dialogs.turn.turn_of)
+        return turn
+
+    async def _send(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Carry out a handler's answer: texts and cards in this conversation, dialogs begun."""
+        for said in reply:
+            if isinstance(said, Text):
+                await turn_context.send_activity(MessageFactory.text(said.text))
+            elif isinstance(said, CardMessage):
+                attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=said.card)
+                await turn_context.send_activity(MessageFactory.attachment(attachment))
+            elif isinstance(said, BeginDialog):
+                dialog_context = await self._deps.dialogs.create_context(turn_context)
+                await dialog_context.cancel_all_dialogs()
+                await dialog_context.begin_dialog(said.dialog_id, said.options)
+
+    async def _orphan_submit(self, turn: Turn, value: dict[str, object]) -> Reply:
+        for handler in self._deps.router.orphan_submit_handlers:
+            reply = await handler(turn, dict(value))
+            if reply is not None:
+                return reply
+        log.info("card submit outside a dialog ignored")
+        return [Text(NO_LONGER_ACTIVE)]
+
+    async def _welcomed(self, turn_context: TurnContext) -> bool:
+        profile = await self._profile.get(turn_context, dict)
+        return bool(profile.get("welcomed"))
+
+    async def _mark_welcomed(self, turn_context: TurnContext) -> None:
+        profile = await self._profile.get(turn_context, dict)
+        profile["welcomed"] = True
+        await self._profile.set(turn_context, profile)

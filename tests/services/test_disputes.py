@@ -1,0 +1,269 @@
+"""Differences of opinion, run as services on a real database: no Teams involved."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot_app.cases.messages import HubCards
+from bot_app.cases.views import CaseSettings, CaseViews
+from bot_app.core.transactions import Transactions
+from bot_app.disputes import services
+from bot_app.disputes.messages import DisputeMessages, base_key
+from bot_app.disputes.scheduled import DisputeTimers
+from bot_app.disputes.services import ActOnDispute, RaiseDispute, Step
+from bot_app.disputes.views import DisputeViews
+from safeguarding import disputes as domain
+from safeguarding.calendar import CountingConvention, WorkingDayCalendar
+from safeguarding.case import SYSTEM, Case
+from safeguarding.clocks import STATUTORY_CLOCKS
+from safeguarding.disputes import Dispute, DisputePolicy, Topic
+from safeguarding.errors import IllegalTransition
+from safeguarding.policy import Forbidden
+from safeguarding.reference import CaseReference
+from safeguarding.roles import Person, Role
+from storage import db
+from storage.outbox import OutboxRow
+from storage.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)  # Thursday: stage 1's target is Thursday 3 Dec
+TODAY = date(2026, 11, 26)
+REF = CaseReference.parse("NL-2026-0001")
+SCHOOL = "Riverside Primary School"
+LEAD = Person("lead-1", "Amira Khan", agency=SCHOOL, roles=frozenset({Role.AGENCY_LEAD}))
+HUB = Person("hub-1", "Priya Shah", roles=frozenset({Role.HUB_OFFICER}))
+MEMBER = Person("member-1", "Fiona Grant", roles=frozenset({Role.CSPRG_MEMBER}))
+PARTNER = Person("partner-1", "Helen Moss", roles=frozenset({Role.PARTNER}))
+CALENDAR = WorkingDayCalendar()
+
+
+class Directory:
+    async def people_with(
+        self, uow: UnitOfWork, role: Role, agency: str | None = None
+    ) -> list[Person]:
+        return [p for p in (HUB, MEMBER, PARTNER) if p.has(role)]
+
+
+def feature(policy: DisputePolicy | None = None) -> tuple[DisputeViews, DisputeMessages]:
+    policy = policy or DisputePolicy()
+    views = DisputeViews(calendar=CALENDAR, policy=policy)
+    case_views = CaseViews(
+        CaseSettings(
+            reference_prefix="NL",
+            calendar=CALENDAR,
+            clocks=STATUTORY_CLOCKS,
+            convention=CountingConvention.EXCLUDE_START,
+            hub_contact="hub@example.org",
+            dispute_policy=policy,
+        )
+    )
+    hub_cards = HubCards(case_views, Directory())
+    return views, DisputeMessages(views=views, people=Directory(), hub_cards=hub_cards)
+
+
+VIEWS, MESSAGES = feature()
+
+
+@pytest.fixture
+async def tx(database_url: str) -> AsyncIterator[Transactions]:
+    await db.migrate(database_url)
+    engine = db.create_engine(database_url)
+    try:
+        tx = Transactions(db.session_factory(engine))
+        case = Case.open(
+            reference=REF,
+            aware_on=date(2026, 11, 23),
+            incident_on=date(2026, 11, 20),
+            actor=SYSTEM,
+            at=NOW,
+            facts={"agency": SCHOOL},
+        )
+
+        async def add(uow: UnitOfWork) -> None:
+            await uow.cases.add(case)
+
+        await tx.run(add)
+        yield tx
+    finally:
+        await engine.dispose()
+
+
+async def raise_one(
+    tx: Transactions, token: str = "token-1", messages: DisputeMessages = MESSAGES
+) -> Dispute:
+    cmd = RaiseDispute(
+        reference=REF,
+        person=LEAD,
+        topic=Topic.CRITERIA,
+        position="The harm meets the definition",
+        reasons="The injury will have a long-term effect",
+        token=token,
+    )
+    return await tx.run(
+        lambda uow: services.raise_dispute(cmd, uow, now=NOW, today=TODAY, messages=messages)
+    )
+
+
+async def act(
+    tx: Transactions, person: Person, step: Step, *, stage: int = 1, activity: str = "a-1"
+) -> services.Acted:
+    cmd = ActOnDispute(step, REF, 1, stage, f"{step} text", person, activity)
+    return await tx.run(
+        lambda uow: services.act_on_dispute(cmd, uow, now=NOW, today=TODAY, messages=MESSAGES)
+    )
+
+
+async def queued(tx: Transactions, key: str) -> str:
+    """The queued card's JSON; "" when nothing was queued under ``key``."""
+
+    async def read(uow: UnitOfWork) -> str:
+        activity = await uow.session.scalar(select(OutboxRow.activity).where(OutboxRow.key == key))
+        return "" if activity is None else json.dumps(activity)
+
+    return await tx.read(read)
+
+
+async def dispute_events(tx: Transactions) -> list[str]:
+    case = await tx.read(lambda uow: uow.cases.get(REF))
+    return [e.kind for e in case.events if e.kind.startswith("dispute.")]
+
+
+async def test_raising_tells_stage_1_parties_personally_but_not_the_partners(
+    tx: Transactions,
+) -> None:
+    dispute = await raise_one(tx)
+
+    assert dispute.title == "Difference of opinion 1 on NL-2026-0001"
+    assert "Thursday 3 December 2026" in VIEWS.raised_notice(dispute)
+    for party in (LEAD, HUB, MEMBER):
+        card = await queued(tx, f"{base_key(dispute)}:person:{party.object_id}")
+        assert "The harm meets the definition" in card, party.name
+    assert await queued(tx, f"{base_key(dispute)}:person:{PARTNER.object_id}") == ""
+
+
+async def test_pressing_raise_twice_raises_one_dispute(tx: Transactions) -> None:
+    first = await raise_one(tx)
+    second = await raise_one(tx)
+
+    assert second.number == first.number
+    assert await dispute_events(tx) == ["dispute.raised"]
+
+
+async def test_a_non_party_may_not_respond(tx: Transactions) -> None:
+    await raise_one(tx)
+
+    with pytest.raises(Forbidden, match="not a party"):
+        await act(tx, PARTNER, Step.RESPOND)
+    assert await dispute_events(tx) == ["dispute.raised"]
+
+
+async def test_a_redelivered_press_is_recorded_once(tx: Transactions) -> None:
+    await raise_one(tx)
+
+    first = await act(tx, MEMBER, Step.RESPOND, activity="press-1")
+    again = await act(tx, MEMBER, Step.RESPOND, activity="press-1")
+
+    assert not first.replayed
+    assert again.replayed
+    assert await dispute_events(tx) == ["dispute.raised", "dispute.responded"]
+
+
+async def test_escalating_from_an_out_of_date_card_is_refused_and_changes_nothing(
+    tx: Transactions,
+) -> None:
+    await raise_one(tx)
+    escalated = await act(tx, HUB, Step.ESCALATE, activity="press-1")
+    assert int(escalated.dispute.stage) == 2
+
+    with pytest.raises(IllegalTransition, match="out of date"):
+        await act(tx, MEMBER, Step.ESCALATE, stage=1, activity="press-2")
+    assert await dispute_events(tx) == ["dispute.raised", "dispute.escalated"]
+    partner_copy = await queued(tx, f"{base_key(escalated.dispute)}:person:partner-1")
+    assert "Stage 2 of 3" in partner_copy
+
+
+async def test_opening_from_a_channel_sends_the_card_to_personal_chat(tx: Transactions) -> None:
+    dispute = await raise_one(tx)
+    cmd = services.OpenDispute(REF, 1, MEMBER, "press-9", personal=False)
+
+    opened = await tx.run(
+        lambda uow: services.open_dispute(cmd, uow, now=NOW, today=TODAY, views=VIEWS)
+    )
+
+    assert opened.sent_privately
+    assert await queued(tx, f"{base_key(dispute)}:open:member-1:press-9") != ""
+
+
+async def test_the_disputes_list_shows_only_those_a_person_takes_part_in(
+    tx: Transactions,
+) -> None:
+    await raise_one(tx)
+
+    assert len(await tx.read(lambda uow: services.open_disputes_of(MEMBER, uow))) == 1
+    assert await tx.read(lambda uow: services.open_disputes_of(PARTNER, uow)) == []
+
+
+async def test_the_tick_reminds_two_working_days_ahead_once(tx: Transactions) -> None:
+    await raise_one(tx)
+    timers = DisputeTimers(tx=tx, views=VIEWS, messages=MESSAGES)
+    tuesday = datetime(2026, 12, 1, 9, 1, tzinfo=UTC)
+
+    assert await timers.tick(tuesday) == 1
+    assert await timers.tick(tuesday) == 0
+
+    key = f"dispute-timer:{REF}/1/1/before_2/2026-12-03:person:member-1"
+    reminder = await queued(tx, key)
+    assert "Target in 2 working days" in reminder
+
+
+async def test_a_passed_target_escalates_when_the_partnership_chooses_it(
+    tx: Transactions,
+) -> None:
+    views, messages = feature(DisputePolicy(auto_escalate=True))
+    await raise_one(tx, messages=messages)
+    timers = DisputeTimers(tx=tx, views=views, messages=messages)
+
+    await timers.tick(datetime(2026, 12, 4, 9, 1, tzinfo=UTC))  # Friday: stage 1 passed
+
+    assert await dispute_events(tx) == ["dispute.raised", "dispute.escalated"]
+    case = await tx.read(lambda uow: uow.cases.get(REF))
+    assert int(domain.find_dispute(case, 1).stage) == 2
+
+
+async def test_the_hub_opens_a_referred_dispute_once(tx: Transactions) -> None:
+    async def refer(uow: UnitOfWork) -> int:
+        case = await uow.cases.get(REF)
+        event = case.record(
+            domain.REFERRED, actor=SYSTEM, at=NOW, what="The CSPR Group vote was tied.", data={}
+        )
+        await uow.cases.save(case)
+        return event.seq
+
+    seq = await tx.run(refer)
+    timers = DisputeTimers(tx=tx, views=VIEWS, messages=MESSAGES)
+    assert await timers.tick(NOW) == 1
+    assert await queued(tx, f"dispute-referral:{REF}:{seq}:person:hub-1") != ""
+
+    cmd = services.OpenFromReferral(REF, seq, HUB)
+    for _ in range(2):
+        dispute = await tx.run(
+            lambda uow: services.open_from_referral(
+                cmd, uow, now=NOW, today=TODAY, messages=MESSAGES
+            )
+        )
+        assert dispute.topic is Topic.REVIEW_TYPE
+    assert await dispute_events(tx) == ["dispute.referred", "dispute.raised"]
+    with pytest.raises(Forbidden):
+        await tx.run(
+            lambda uow: services.open_from_referral(
+                services.OpenFromReferral(REF, seq, MEMBER),
+                uow,
+                now=NOW,
+                today=TODAY,
+                messages=MESSAGES,
+            )
+        )
