@@ -23,7 +23,7 @@ run: migrate
 	$(PY) -m bot_app
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 check: install
 	$(VENV)/bin/ruff check .
@@ -40,3 +40,32 @@ manifest: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# -- the Teams app package and the real-client test (README, "Real-client test") ----------
+.PHONY: package e2e image-check
+CHROMIUM ?= /usr/bin/chromium
+
+# manifest/build/appPackage.zip, checked against the v1.29 schema, icon sizes and the bot's commands.
+package: install
+	$(PY) -m manifest.build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The bot in the Microsoft 365 Agents Playground, driven in headless Chromium (Debian's
+# `chromium`); screenshots in e2e/artifacts/.
+e2e: install node_modules/.package-lock.json
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install -y chromium (or set CHROMIUM=)"; exit 2; }
+	CHROMIUM=$(CHROMIUM) PYTHON=$(abspath $(PY)) node --test --test-reporter=spec e2e/playground.test.mjs
+
+# -- performance (bench/RESULTS.md); not part of `make test` -------------------------------
+.PHONY: bench
+# The Agents SDK echo runs if this venv has the `bench` extra (pip install -e '.[bench]') or
+# AGENTS_PYTHON names a Python that has microsoft-agents-hosting-aiohttp. BENCH_ARGS=--json.
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The Dockerfile's steps from scratch: `docker build` where an engine runs, else the same steps
+# in a fresh virtual environment, up to /readyz and a clean stop (docs/deploy.md).
+image-check:
+	PYTHON=$(PYTHON) bash scripts/image_check.sh

@@ -18,7 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot_app.teams.outbox_sender import OutboxSender, SenderConfig
+from bot_app.teams.outbox_report import SenderConfig
+from bot_app.teams.outbox_sender import OutboxSender
 from bot_app.teams.proactive import HttpConnector, NoTokens
 from bot_app.teams.rate_limit import RateLimiter, Window
 from safeguarding.roles import Person, Role

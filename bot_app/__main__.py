@@ -11,6 +11,7 @@ from aiohttp.abc import AbstractAccessLogger
 from pydantic import ValidationError
 
 from bot_app.bootstrap import build_app
+from bot_app.observability import configure_logging
 from bot_app.security import ConfigurationError
 from bot_app.settings import Settings
 from storage.db import migrate
@@ -38,10 +39,7 @@ def main() -> int:
     except ValidationError as error:
         sys.stderr.write(f"The settings are not valid:\n{error}\n")
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, as_json=settings.json_logs)
     try:
         app = build_app(settings)
     except ConfigurationError as error:

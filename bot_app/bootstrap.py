@@ -15,10 +15,11 @@ from bot_app.admin.retention import policy_from
 from bot_app.background import REMINDERS, BackgroundWork
 from bot_app.basics.handlers import BasicsHandlers
 from bot_app.cases.handlers import CaseHandlers
-from bot_app.cases.messages import HubCards
+from bot_app.cases.messages import ClosureMessages, HubCards
 from bot_app.cases.views import DEFAULT_AGENCIES, CaseSettings, CaseViews
 from bot_app.channels.handlers import ChannelHandlers
 from bot_app.channels.observer import ConversationObserver
+from bot_app.core.access import CaseAccess
 from bot_app.core.people import DirectoryPeople, People
 from bot_app.core.routing import Router
 from bot_app.core.transactions import Transactions
@@ -29,7 +30,7 @@ from bot_app.disputes.views import DisputeViews
 from bot_app.evidence.handlers import EvidenceHandlers
 from bot_app.evidence.http import EvidenceDownloads, add_evidence_routes
 from bot_app.evidence.services import EvidenceSettings
-from bot_app.keys import cipher, data_keys, export_signing_key
+from bot_app.keys import cipher, data_keys, export_signing_key, trail_keys
 from bot_app.notification.handlers import NotificationHandlers
 from bot_app.rapid_review.document import DocumentLinks, DocumentSettings
 from bot_app.rapid_review.export import DocumentDownloads, add_document_routes
@@ -75,9 +76,10 @@ def build_app(
     protect_logs()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    # Case details, agency reports and dialog drafts are encrypted with these keys.
+    # Details, reports, reasons, queued messages and drafts are encrypted with these keys;
+    # the trail is sealed with the trail keys (bot_app/keys.py).
     keys = data_keys(settings)
-    tx = Transactions(sessions, cipher=cipher(keys))
+    tx = Transactions(sessions, cipher=cipher(keys), trail=trail_keys(settings, keys))
     people = people or DirectoryPeople()
     directory = directory or SqlDirectory(
         sessions, default_roles=frozenset(settings.unknown_people_roles)
@@ -88,7 +90,7 @@ def build_app(
     clocks = settings.clocks()
     convention = settings.counting_convention
     state = dialog_state(sessions, cipher(keys))
-    router = Router(reference_prefix=settings.reference_prefix)
+    router = Router(reference_prefix=settings.reference_prefix, access=CaseAccess(tx))
 
     basics = BasicsHandlers(
         partnership=settings.partnership_name,
@@ -120,7 +122,14 @@ def build_app(
         )
     )
     hub_cards = HubCards(case_views, people)
-    CaseHandlers(tx=tx, views=case_views, hub_cards=hub_cards).register(router)
+    CaseHandlers(
+        tx=tx,
+        views=case_views,
+        hub_cards=hub_cards,
+        closure_messages=ClosureMessages(
+            people=people, confirmations=settings.closure_confirmations
+        ),
+    ).register(router)
     notification = NotificationHandlers(
         tx=tx, views=case_views, hub_cards=hub_cards, reference_prefix=settings.reference_prefix
     )
@@ -208,7 +217,7 @@ def build_app(
         now=now,
         observers=(observer,),
     )
-    sender, connector = build_sender(settings, sessions, edge, people=people)
+    sender, connector = build_sender(settings, sessions, edge, people=people, cipher=cipher(keys))
     background = BackgroundWork(
         scheduler=scheduler,
         sender=sender,

@@ -2,7 +2,10 @@
 
 * **Start-up checks**: with an app id (a real deployment) the bot refuses to start until the
   tenant allow-list, the encryption keys and an HTTPS public URL are configured, naming each
-  missing setting - a half-secured bot holding children's data is worse than none.
+  missing setting - a half-secured bot holding children's data is worse than none. In any
+  mode it refuses a network-facing ``HOST`` without an app id (anyone who can reach the port
+  could act as anyone) unless explicitly allowed, keys that are short or not random, and
+  service URL wildcards broader than one domain (SECURITY.md).
 * **Admission** of every activity is the Teams edge's (``bot_app/teams/auth.py``).
 * **Export links**: HMAC-signed, expiring tokens bound to one person and one case.
 """
@@ -54,6 +57,13 @@ def check_settings(settings: Settings) -> None:
             f"EXPORT_SIGNING_KEY must be at least {MIN_KEY_BYTES} bytes (generate one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+    weak = _weak_data_keys(settings.data_encryption_keys.get_secret_value())
+    if weak:
+        problems.append(
+            f"DATA_ENCRYPTION_KEYS: key {', '.join(map(str, weak))} is not random (a "
+            "placeholder or a repeated pattern): generate one with: python -m bot_app.keys "
+            "generate"
+        )
     broad = [h for h in settings.service_url_hosts if too_broad(h)]
     if broad:
         problems.append(
@@ -96,6 +106,28 @@ def check_settings(settings: Settings) -> None:
         raise ConfigurationError(
             "The bot cannot start with these settings:\n  - " + "\n  - ".join(problems)
         )
+
+
+# A random 32-byte key has about 30 distinct byte values; fewer than this is a placeholder
+# ("AAAA...", a word repeated), not a key. A random key falls below it with probability < 1e-9.
+_MIN_DISTINCT_KEY_BYTES: Final = 16
+
+
+def _weak_data_keys(configured: str) -> list[int]:
+    """The positions of Fernet keys that decode to a pattern rather than random bytes.
+
+    Malformed keys are left to ``bot_app.keys.data_keys``, which names them by position.
+    """
+    weak = []
+    keys = [k.strip() for k in configured.split(",") if k.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (ValueError, binascii.Error):
+            continue
+        if len(raw) == 32 and len(set(raw)) < _MIN_DISTINCT_KEY_BYTES:
+            weak.append(position)
+    return weak
 
 
 # Loggers that write what the application stores, verbatim, at DEBUG: aiosqlite logs every

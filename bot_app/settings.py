@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3978, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///var/cspr.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # One JSON object per log line, for a log platform; plain text reads better in a terminal.
+    log_format: Literal["json", "text"] | None = None  # None: json with an app id, else text
 
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr = SecretStr("")
@@ -173,6 +175,10 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.auth_enabled)
+
+    @property
     def auth_enabled(self) -> bool:
         """Without an app id there is no inbound token to check: local use only."""
         return bool(self.microsoft_app_id)
@@ -193,3 +199,15 @@ class Settings(BaseSettings):
 
     def clocks(self) -> tuple[ClockRule, ...]:
         return clock_table(self.clock_lengths)
+
+    # -- the evidence trail's keys ---
+    # HMAC keys of the evidence trail and its checkpoints, comma-separated, each at least 32
+    # bytes: the first seals, every one verifies (bot_app/keys.py). Required with an app id;
+    # empty in local mode = derived from the data keys.
+    trail_keys: SecretStr = SecretStr("")
+
+    # -- case governance: "criteria not met" ---
+    # How many of the partners' representatives (CSPR Group core members, a deputy in their
+    # seat) must confirm the Hub's proposal to close a case as not meeting the criteria; 0 =
+    # every core member in the directory.
+    closure_confirmations: int = Field(default=0, ge=0)

@@ -27,6 +27,7 @@ from adaptive_cards.card import (
     InputChoice,
     InputChoiceSet,
     InputText,
+    InputToggle,
     TextBlock,
 )
 
@@ -193,6 +194,9 @@ class DisputeView:
     can_resolve: bool = False
     can_escalate: bool = False
     notice: str | None = None  # e.g. "Your response was recorded."
+    # About the decision that the criteria are not met: the outcome says whether it is upheld
+    # (which reopens the case).
+    on_decision: bool = False
 
 
 def dispute_card(view: DisputeView) -> Card:
@@ -231,9 +235,24 @@ def dispute_card(view: DisputeView) -> Card:
             _text_action("Respond", "response", "Your response", VERB_RESPOND, data, "Send")
         )
     if view.can_resolve:
+        upheld = InputToggle(
+            id="upheld",
+            title="Upheld: the decision that the criteria are not met is set aside and the "
+            "case reopens",
+            value="false",
+            value_on="true",
+            value_off="false",
+            wrap=True,
+        )
         actions.append(
             _text_action(
-                "Resolve", "outcome", "The agreed outcome", VERB_RESOLVE, data, "Record outcome"
+                "Resolve",
+                "outcome",
+                "The agreed outcome",
+                VERB_RESOLVE,
+                data,
+                "Record outcome",
+                extra=[upheld] if view.on_decision else [],
             )
         )
     if view.can_escalate:
@@ -248,7 +267,14 @@ def dispute_card(view: DisputeView) -> Card:
 
 
 def _text_action(
-    title: str, input_id: str, label: str, verb: str, data: dict[str, Any], button: str
+    title: str,
+    input_id: str,
+    label: str,
+    verb: str,
+    data: dict[str, Any],
+    button: str,
+    *,
+    extra: Sequence[Any] = (),
 ) -> ActionShowCard:
     return show_card(
         title,
@@ -260,7 +286,8 @@ def _text_action(
                 max_length=MAX_TEXT_CHARS,
                 is_required=True,
                 error_message=f"{label} is required.",
-            )
+            ),
+            *extra,
         ],
         ActionExecute(title=button, verb=verb, data=data),
     )

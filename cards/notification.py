@@ -36,9 +36,12 @@ from cards.base import (
     subheading,
 )
 from safeguarding.notification import (
+    CARE_LEAVER_MAX_AGE,
+    CARE_LEAVER_MIN_AGE,
     LABELS,
     MAX_SHORT_TEXT_CHARS,
     MAX_SUMMARY_CHARS,
+    SERIOUS_HARM_GUIDANCE,
     AbuseOrNeglect,
     AgeBand,
     HarmType,
@@ -175,6 +178,7 @@ def _step_inputs(view: StepView) -> list[Any]:
     if view.step == "harm":
         return [
             _choice("outcome", "What happened to the child?", list(Outcome), d),
+            paragraph(SERIOUS_HARM_GUIDANCE, subtle=True, small=True),
             _choice("abuse", "Is abuse or neglect known or suspected?", list(AbuseOrNeglect), d),
             _choice(
                 "harm_types",
@@ -201,9 +205,9 @@ def _step_inputs(view: StepView) -> list[Any]:
             _toggle("care_leaver", "A care leaver", d),
             InputNumber(
                 id="care_leaver_age",
-                label="Care leaver's age (if a care leaver)",
-                min=16,
-                max=25,
+                label="Care leaver's age (if a care leaver: 16 to 24)",
+                min=CARE_LEAVER_MIN_AGE,
+                max=CARE_LEAVER_MAX_AGE,
                 value=int(d["care_leaver_age"]) if d.get("care_leaver_age") else None,
             ),
         ]
@@ -213,6 +217,11 @@ def _step_inputs(view: StepView) -> list[Any]:
             _toggle("other_councils", "Another local authority", d),
             _toggle("other_police", "Another police area", d),
             _toggle("other_health", "Another health board / ICB", d),
+            _toggle(
+                "outside_england",
+                "The child normally lives in this area and was harmed outside England",
+                d,
+            ),
             _choice(
                 "parallel",
                 "Parallel processes (choose all that apply)",

@@ -28,7 +28,7 @@ from safeguarding.notification import (
     Outcome,
     ParallelProcess,
     SensitiveDetails,
-    check_care_leaver_age,
+    check_child_context,
     check_dates,
     check_details,
     check_short_text,
@@ -47,7 +47,7 @@ STEP_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
         "care_leaver",
         "care_leaver_age",
     ),
-    "context": ("other_councils", "other_police", "other_health", "parallel"),
+    "context": ("other_councils", "other_police", "other_health", "outside_england", "parallel"),
     "identifiers": ("initials", "full_name", "summary"),
 }
 
@@ -104,20 +104,19 @@ def read_step(
             "whether it shows a near miss or exceptional practice",
         )
     elif step == "child":
-        _one(AgeBand, answers["age_band"], "the child's age")
+        band = _one(AgeBand, answers["age_band"], "the child's age")
         age = answers["care_leaver_age"]
         try:
             number = int(float(age)) if age else None
         except ValueError:
             raise InvalidInput("The care leaver's age must be a number.") from None
-        check_care_leaver_age(number, care_leaver=flag(answers["care_leaver"]))
-        if _one(AgeBand, answers["age_band"], "") is AgeBand.AGE_18_24 and not flag(
-            answers["care_leaver"]
-        ):
-            raise InvalidInput(
-                "Ages 18 to 24 apply to care leavers only: tick 'A care leaver' or choose the "
-                "child's age."
-            )
+        # An age and a care-leaver status that can't both be true are refused, with why.
+        number = check_child_context(
+            band,
+            care_leaver=flag(answers["care_leaver"]),
+            care_leaver_age=number,
+            looked_after=flag(answers["looked_after"]),
+        )
         answers["care_leaver_age"] = "" if number is None else str(number)
     elif step == "context":
         _many(ParallelProcess, answers["parallel"], "the parallel processes")
@@ -161,6 +160,7 @@ def build(answers: Mapping[str, str]) -> tuple[Notification, SensitiveDetails]:
             other_health_boards=flag(a["other_health"]),
         ),
         parallel_processes=_many(ParallelProcess, a["parallel"], ""),
+        harmed_outside_england=flag(a.get("outside_england", "")),
     )
     details = SensitiveDetails(
         initials=a.get("initials", ""),
@@ -228,6 +228,7 @@ def review_sections(answers: Mapping[str, str]) -> list[tuple[str, list[tuple[st
                 ("Other local authorities", _yes(a["other_councils"])),
                 ("Other police areas", _yes(a["other_police"])),
                 ("Other health boards", _yes(a["other_health"])),
+                ("Harmed outside England", _yes(a.get("outside_england", ""))),
                 ("Parallel processes", _labels(a["parallel"])),
             ],
         ),

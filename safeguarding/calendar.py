@@ -9,6 +9,7 @@ system clock: callers pass the dates in, which keeps every deadline a pure, test
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,11 @@ class WorkingDayCalendar:
     Day 2026 falls on a Saturday, so Monday 28 December 2026 is the bank holiday). Years are
     loaded lazily and cached, because a case can run for years and no one can list in advance
     which years a clock will touch.
+
+    The arithmetic does not walk day by day: the working days of every year loaded so far are
+    kept as one sorted list of day ordinals, so "the 20th working day after" is a binary
+    search and an index, and "how many working days between" is two binary searches. The
+    reminder sweep and every case card compute thousands of deadlines, so this matters.
     """
 
     def __init__(
@@ -64,6 +70,11 @@ class WorkingDayCalendar:
         self._subdivision = subdivision
         self.region_label: str = _region_label(country, subdivision, probe)
         self._years: dict[int, holidays.HolidayBase] = {}
+        # Working days of the years first_year..last_year, as sorted ordinals and as a set.
+        self._first_year = 0
+        self._last_year = -1
+        self._ordinals: list[int] = []
+        self._working: set[int] = set()
 
     def __repr__(self) -> str:
         return (
@@ -91,19 +102,16 @@ class WorkingDayCalendar:
         return str(name).replace("(observed)", "(substitute day)")
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < _SATURDAY and day not in self._holidays_in(day.year)
+        self._cover(day.year, day.year)
+        return day.toordinal() in self._working
 
     def next_working_day(self, day: date) -> date:
-        day += _ONE_DAY
-        while not self.is_working_day(day):
-            day += _ONE_DAY
-        return day
+        self._cover(day.year, day.year + 1)
+        return date.fromordinal(self._ordinals[bisect_right(self._ordinals, day.toordinal())])
 
     def previous_working_day(self, day: date) -> date:
-        day -= _ONE_DAY
-        while not self.is_working_day(day):
-            day -= _ONE_DAY
-        return day
+        self._cover(day.year - 1, day.year)
+        return date.fromordinal(self._ordinals[bisect_left(self._ordinals, day.toordinal()) - 1])
 
     def add_working_days(
         self,
@@ -120,15 +128,27 @@ class WorkingDayCalendar:
         """
         if n == 0:
             return start
-        step = self.next_working_day if n > 0 else self.previous_working_day
         remaining = abs(n)
-        day = start
         if convention is CountingConvention.INCLUDE_START and self.is_working_day(start):
             remaining -= 1
-        while remaining > 0:
-            day = step(day)
-            remaining -= 1
-        return day
+            if remaining == 0:
+                return start
+        ordinal = start.toordinal()
+        # About 250 working days a year: load enough years for the answer, then index.
+        years = remaining // 240 + 1
+        if n > 0:
+            self._cover(start.year, start.year + years)
+            while True:
+                index = bisect_right(self._ordinals, ordinal) + remaining - 1
+                if index < len(self._ordinals):
+                    return date.fromordinal(self._ordinals[index])
+                self._cover(self._first_year, self._last_year + 1)
+        self._cover(start.year - years, start.year)
+        while True:
+            index = bisect_left(self._ordinals, ordinal) - remaining
+            if index >= 0:
+                return date.fromordinal(self._ordinals[index])
+            self._cover(self._first_year - 1, self._last_year)
 
     def count_working_days(self, start: date, end: date) -> int:
         """How many working days lie between two dates, signed, never counting ``start``.
@@ -138,9 +158,38 @@ class WorkingDayCalendar:
         ``add_working_days(start, count_working_days(start, end))`` lands on ``end`` whenever
         ``end`` is a working day, in either direction.
         """
+        low, high = min(start, end), max(start, end)
+        self._cover(low.year, high.year)
+        ordinals = self._ordinals
         if end >= start:
-            return sum(1 for day in _days(start + _ONE_DAY, end) if self.is_working_day(day))
-        return -sum(1 for day in _days(end, start - _ONE_DAY) if self.is_working_day(day))
+            return bisect_right(ordinals, end.toordinal()) - bisect_right(
+                ordinals, start.toordinal()
+            )
+        return -(bisect_left(ordinals, start.toordinal()) - bisect_left(ordinals, end.toordinal()))
+
+    def _cover(self, first: int, last: int) -> None:
+        """Make sure the working days of the years ``first``..``last`` are loaded."""
+        first, last = max(first, date.min.year), min(last, date.max.year)
+        if self._first_year <= first and last <= self._last_year:
+            return
+        if self._last_year < self._first_year:  # nothing loaded yet
+            self._first_year, self._last_year = first, first - 1
+        added: list[int] = []
+        for year in range(min(first, self._first_year), max(last, self._last_year) + 1):
+            if not self._first_year <= year <= self._last_year:
+                added += self._working_days_in(year)
+        self._first_year = min(first, self._first_year)
+        self._last_year = max(last, self._last_year)
+        self._working.update(added)
+        self._ordinals = sorted(self._working)
+
+    def _working_days_in(self, year: int) -> list[int]:
+        bank_holidays = self._holidays_in(year)
+        return [
+            day.toordinal()
+            for day in _days(date(year, 1, 1), date(year, 12, 31))
+            if day.weekday() < _SATURDAY and day not in bank_holidays
+        ]
 
     def skipped_holidays(self, start: date, end: date) -> list[tuple[date, str]]:
         """The bank holidays that took a working day away between two dates, both included.

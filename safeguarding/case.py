@@ -81,10 +81,12 @@ TRANSITIONS: Final[Mapping[Stage, frozenset[Stage]]] = MappingProxyType(
         _S.RAPID_REVIEW: frozenset({_S.RECOMMENDATION}),
         _S.RECOMMENDATION: frozenset({_S.PARTNERS_DECISION}),
         # The partners confirm the recommendation or challenge it back to the CSPR Group. The
-        # rapid review and decision of a Panel-notified case go to the Panel; a case that was
-        # never notified can go straight to a learning review, or close with no review.
+        # rapid review and decision of a Panel-notified case go to the Panel; a local CSPR
+        # starts as they do, without waiting for the Panel's answer (which is still tracked).
+        # A case that was never notified can go straight to a learning review, or close with
+        # no review.
         _S.PARTNERS_DECISION: frozenset(
-            {_S.RECOMMENDATION, _S.WITH_PANEL, _S.LEARNING_REVIEW, _S.CLOSED}
+            {_S.RECOMMENDATION, _S.WITH_PANEL, _S.LOCAL_REVIEW, _S.LEARNING_REVIEW, _S.CLOSED}
         ),
         # The Panel agrees with the partners (a local CSPR, a learning review, actions only, or
         # no review) or commissions a national review itself.
@@ -93,7 +95,8 @@ TRANSITIONS: Final[Mapping[Stage, frozenset[Stage]]] = MappingProxyType(
         ),
         # Both kinds of CSPR end in a published report (final report to the Panel, Secretary of
         # State and Ofsted at least 7 working days before publication).
-        _S.LOCAL_REVIEW: frozenset({_S.PUBLISHED}),
+        # The Panel may answer a local CSPR already under way by commissioning a national one.
+        _S.LOCAL_REVIEW: frozenset({_S.PUBLISHED, _S.NATIONAL_REVIEW}),
         _S.NATIONAL_REVIEW: frozenset({_S.PUBLISHED}),
         # A learning review is not published as a CSPR: its learning becomes actions, or none.
         _S.LEARNING_REVIEW: frozenset({_S.ACTION_PLAN, _S.CLOSED}),
@@ -102,7 +105,8 @@ TRANSITIONS: Final[Mapping[Stage, frozenset[Stage]]] = MappingProxyType(
         # The Board signs the plan off and the actions are followed up until done.
         _S.ACTION_PLAN: frozenset({_S.CLOSED}),
         # Closed is final; anything after closure (retention, unpublishing) is an event, not a
-        # stage.
+        # stage. Only a decision overturned on a difference of opinion reopens a case
+        # (``Case.reopen``).
         _S.CLOSED: frozenset(),
     }
 )
@@ -183,8 +187,10 @@ class Case:
             if event.seq != expected:
                 raise ValueError(f"case {reference} events are out of sequence at {event.seq}")
         self.reference: Final = reference
-        self.aware_on: Final = aware_on
-        self.incident_on: Final = incident_on
+        # As stored when the case was opened; a correction is an event, read back by
+        # :attr:`aware_on` and :attr:`incident_on`, so the trail keeps every earlier value.
+        self._aware_on_as_opened = aware_on
+        self._incident_on_as_opened = incident_on
         self.opened_at: Final = _utc(opened_at)
         self._stage = stage
         self._version = version
@@ -201,6 +207,31 @@ class Case:
     @property
     def stage(self) -> Stage:
         return self._stage
+
+    @property
+    def aware_on(self) -> date:
+        """The day the partners became aware: it starts every statutory clock.
+
+        The latest correction recorded in the trail wins, so a corrected date moves every
+        deadline derived from it, and the date as first notified stays in the history.
+        """
+        corrected = self._corrected("aware_on")
+        return self._aware_on_as_opened if corrected is _MISSING else _as_date(corrected)
+
+    @property
+    def incident_on(self) -> date | None:
+        corrected = self._corrected("incident_on")
+        if corrected is _MISSING:
+            return self._incident_on_as_opened
+        return None if corrected is None else _as_date(corrected)
+
+    def _corrected(self, key: str) -> Any:
+        for event in reversed(self._events):
+            if event.kind == CORRECTED:
+                changes = event.data.get("changes", {})
+                if key in changes:
+                    return changes[key].get("to")
+        return _MISSING
 
     @property
     def version(self) -> int:
@@ -256,21 +287,7 @@ class Case:
         """
         at = _utc(at)
         today = today if today is not None else at.astimezone(_ENGLAND).date()
-        if incident_on is not None and incident_on > today:
-            raise InvalidInput(
-                f"The incident date {_day(incident_on)} is in the future (today is {_day(today)}). "
-                "Check the date."
-            )
-        if aware_on > today:
-            raise InvalidInput(
-                f"The date the partners became aware, {_day(aware_on)}, is in the future "
-                f"(today is {_day(today)}). Check the date."
-            )
-        if incident_on is not None and aware_on < incident_on:
-            raise InvalidInput(
-                f"The partners cannot have become aware on {_day(aware_on)}, before the incident "
-                f"on {_day(incident_on)}. Check both dates."
-            )
+        _check_dates(aware_on, incident_on, today)
         case = cls(
             reference=reference,
             stage=Stage.NOTIFIED,
@@ -350,6 +367,90 @@ class Case:
         self._facts.update(changes)
         return event
 
+    def correct(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        actor: Actor,
+        at: datetime,
+        why: str,
+        today: date | None = None,
+    ) -> CaseEvent | None:
+        """The Hub corrects what was notified (dates, facts, the route), with its reason.
+
+        One ``case.corrected`` event holds every old and new value, so earlier values stay in
+        the history; ``aware_on`` and ``incident_on`` in ``changes`` (ISO dates) are checked as
+        :meth:`open` checks them, since every clock is derived from them. None if nothing
+        would change. A closed case is not corrected: it must be reopened first.
+        """
+        reason = " ".join(str(why or "").split())
+        if not reason:
+            raise InvalidInput("Please give the reason for the change: it is required.")
+        if not self.is_open:
+            raise IllegalTransition(
+                f"Case {self.reference} is closed, so it can't be corrected. Nothing was changed."
+            )
+        at = _utc(at)
+        today = today if today is not None else at.astimezone(_ENGLAND).date()
+        changes = _json_copy(dict(changes), "changes")
+        current = {
+            **self._facts,
+            "aware_on": self.aware_on.isoformat(),
+            "incident_on": None if self.incident_on is None else self.incident_on.isoformat(),
+        }
+        diff = {
+            key: {"from": current.get(key), "to": value}
+            for key, value in sorted(changes.items())
+            if current.get(key, _MISSING) != value
+        }
+        if not diff:
+            return None
+        aware_on = _as_date(changes.get("aware_on", current["aware_on"]))
+        raw_incident = changes.get("incident_on", current["incident_on"])
+        incident_on = None if raw_incident is None else _as_date(raw_incident)
+        _check_dates(aware_on, incident_on, today)
+        names = ", ".join(_FACT_NAMES.get(key, key.replace("_", " ")) for key in diff)
+        event = self.record(
+            CORRECTED,
+            actor=actor,
+            at=at,
+            what=f"Case corrected by {actor.name}: {names}.",
+            why=reason,
+            data={"changes": diff},
+        )
+        self._facts.update(changes)
+        return event
+
+    def reopen(self, *, actor: Actor, at: datetime, why: str) -> CaseEvent:
+        """Reopen a closed case at the stage it closed from, with the reason.
+
+        Closed is otherwise final (``TRANSITIONS``): only a decision overturned by the
+        procedure's own route - a difference of opinion upheld - reopens a case, and the
+        caller (``safeguarding.closure``) checks that it was such a decision.
+        """
+        if self._stage is not Stage.CLOSED:
+            raise IllegalTransition(f"Case {self.reference} is not closed, so it can't reopen.")
+        closing = next(
+            (
+                e
+                for e in reversed(self._events)
+                if e.kind == "stage.changed" and e.data.get("to") == Stage.CLOSED.value
+            ),
+            None,
+        )
+        back = Stage(str(closing.data.get("from"))) if closing else Stage.NOTIFIED
+        event = self.record(
+            "stage.changed",
+            actor=actor,
+            at=at,
+            what=f"Reopened: moved from '{Stage.CLOSED.label}' back to '{back.label}'.",
+            why=why,
+            data={"from": Stage.CLOSED.value, "to": back.value, "reopened": True},
+        )
+        self._stage = back
+        self._closed_at = None
+        return event
+
     def record(
         self,
         kind: str,
@@ -394,6 +495,46 @@ class Case:
 
 
 _MISSING: Final = object()
+
+# The Hub corrected what was notified. why: the reason (required).
+# data: {"changes": {fact: {"from": old, "to": new}}}; dates as ISO strings.
+CORRECTED: Final = "case.corrected"
+
+_FACT_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "aware_on": "date the partners became aware",
+        "incident_on": "incident date",
+        "route": "route",
+        "outcome": "what happened to the child",
+        "abuse_or_neglect": "abuse or neglect",
+        "harm_types": "nature of the harm",
+        "child": "the child's circumstances",
+        "harmed_outside_england": "harm outside England",
+    }
+)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _check_dates(aware_on: date, incident_on: date | None, today: date) -> None:
+    """``aware_on`` starts every statutory clock, so an impossible one is refused, not stored."""
+    if incident_on is not None and incident_on > today:
+        raise InvalidInput(
+            f"The incident date {_day(incident_on)} is in the future (today is {_day(today)}). "
+            "Check the date."
+        )
+    if aware_on > today:
+        raise InvalidInput(
+            f"The date the partners became aware, {_day(aware_on)}, is in the future "
+            f"(today is {_day(today)}). Check the date."
+        )
+    if incident_on is not None and aware_on < incident_on:
+        raise InvalidInput(
+            f"The partners cannot have become aware on {_day(aware_on)}, before the incident "
+            f"on {_day(incident_on)}. Check both dates."
+        )
 
 
 def _utc(moment: datetime) -> datetime:

@@ -7,6 +7,7 @@ reminders derived from them, with no clean-up anywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,9 +15,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from safeguarding import milestones as m
+from safeguarding import panel
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Case, CaseEvent
 from safeguarding.clocks import ClockId, ClockRule, Deadline, clock_rule, compute_deadline
+from safeguarding.rapid_review import may_be_serious
 
 
 class ClockStatus(StrEnum):
@@ -26,6 +29,7 @@ class ClockStatus(StrEnum):
     MET = "met"
     MET_LATE = "met_late"
     STOPPED = "stopped"  # the case closed before the clock was met
+    WAIVED = "waived"  # not needed: the Hub recorded why (the Panel was not notified)
 
     @property
     def is_open(self) -> bool:
@@ -91,19 +95,26 @@ def case_clocks(
         )
 
     clocks: list[CaseClock] = []
-    if case.facts.get("route", "serious") == "serious":
+    # Whatever route the case was notified on: a reclassification, or a recommendation of a
+    # CSPR, brings the Panel's clocks back, counted from the (corrected) awareness date.
+    if may_be_serious(case):
         notified = _last(events, m.PANEL_NOTIFIED)
-        clocks.append(
-            clock(
-                ClockId.PANEL_NOTIFICATION,
-                case.aware_on,
-                _day(notified, "notified_on") if notified else None,
-            )
+        panel_clock = clock(
+            ClockId.PANEL_NOTIFICATION,
+            case.aware_on,
+            _day(notified, "notified_on") if notified else None,
         )
+        if notified is None and panel.panel_waiver(case) is not None:
+            panel_clock = dataclasses.replace(panel_clock, status=ClockStatus.WAIVED)
+        clocks.append(panel_clock)
         sent = _last(events, m.RAPID_REVIEW_SENT)
         clocks.append(
             clock(ClockId.RAPID_REVIEW, case.aware_on, _day(sent, "sent_on") if sent else None)
         )
+    # The death of a care leaver or of a looked-after child: the Secretary of State and Ofsted.
+    for notice in panel.statutory_notices(case):
+        done = panel.statutory_notified(case, notice)
+        clocks.append(clock(notice, case.aware_on, done.notified_on if done else None))
     clocks.extend(_agency_clocks(events, clock))
     sent = _last(events, m.RAPID_REVIEW_SENT)
     if sent is not None:

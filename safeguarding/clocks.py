@@ -30,6 +30,8 @@ class ClockId(StrEnum):
     REPORT_COPY = "report_copy"
     PUBLISHED_LOCAL = "published_local"
     PUBLISHED_NATIONAL = "published_national"
+    CARE_LEAVER_DEATH = "care_leaver_death"
+    LOOKED_AFTER_DEATH = "looked_after_death"
 
 
 class ClockTrigger(StrEnum):
@@ -40,6 +42,10 @@ class ClockTrigger(StrEnum):
     PANEL_RECEIPT = "panel_receipt"
     REVIEW_DECISION = "review_decision"
     PUBLICATION = "publication"
+    # The day the council learned of the death of a care leaver or a looked-after child. It is
+    # the same recorded date as awareness, kept apart so the general "deadlines from
+    # awareness" (the ``clock`` command) lists only what every serious incident starts.
+    DEATH_AWARENESS = "death_awareness"
 
 
 class ClockUnit(StrEnum):
@@ -63,6 +69,7 @@ _TRIGGER_IN_RULE: Final[Mapping[ClockTrigger, str]] = {
     ClockTrigger.PANEL_RECEIPT: "the Panel receives the rapid review",
     ClockTrigger.REVIEW_DECISION: "the decision to start the review",
     ClockTrigger.PUBLICATION: "publication",
+    ClockTrigger.DEATH_AWARENESS: "the council becomes aware of the death",
 }
 _TRIGGER_DAY: Final[Mapping[ClockTrigger, str]] = {
     ClockTrigger.AWARENESS: "the day the partners became aware",
@@ -70,6 +77,7 @@ _TRIGGER_DAY: Final[Mapping[ClockTrigger, str]] = {
     ClockTrigger.PANEL_RECEIPT: "the day the Panel received the rapid review",
     ClockTrigger.REVIEW_DECISION: "the day of the decision to start the review",
     ClockTrigger.PUBLICATION: "the publication date",
+    ClockTrigger.DEATH_AWARENESS: "the day the council became aware of the death",
 }
 _UNIT_WORDS: Final[Mapping[ClockUnit, tuple[str, str]]] = {
     ClockUnit.WORKING_DAYS: ("working day", "working days"),
@@ -227,6 +235,35 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         owner="The Panel",
         source=f"{_WT2023}; seed procedure: 'publish the report ... for at least three years'",
         note="The earliest date the report (or the improvements it requires) may come down",
+        statutory=True,
+    ),
+    ClockRule(
+        id=ClockId.CARE_LEAVER_DEATH,
+        title="Notify the Secretary of State and Ofsted (death of a care leaver)",
+        trigger=ClockTrigger.DEATH_AWARENESS,
+        length=5,
+        unit=ClockUnit.WORKING_DAYS,
+        direction=Direction.AFTER,
+        owner="The council, for the safeguarding partners",
+        source=f"{_WT2023}: the death of a care leaver up to and including the age of 24 is "
+        "notified to the Secretary of State and Ofsted, as a serious incident is",
+        note="Whether or not abuse or neglect is known or suspected; no rapid review unless "
+        "the serious-case definition is met for a child under 18",
+        statutory=True,
+    ),
+    ClockRule(
+        id=ClockId.LOOKED_AFTER_DEATH,
+        title="Notify the Secretary of State and Ofsted (death of a looked-after child)",
+        trigger=ClockTrigger.DEATH_AWARENESS,
+        length=5,
+        unit=ClockUnit.WORKING_DAYS,
+        direction=Direction.AFTER,
+        owner="The council, for the safeguarding partners",
+        source=f"{_WT2023}; Care Planning, Placement and Case Review (England) Regulations "
+        "2010: the death of a looked-after child is notified to the Secretary of State and "
+        "Ofsted",
+        note="Whether or not abuse or neglect is known or suspected; a serious case is also "
+        "notified to the Panel",
         statutory=True,
     ),
 )

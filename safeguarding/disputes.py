@@ -34,6 +34,7 @@ from enum import IntEnum, StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Self
 
+from safeguarding import closure
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import SYSTEM, Actor, Case, CaseEvent
 from safeguarding.clocks import format_day
@@ -137,6 +138,9 @@ class RaisedData:
     topic: Topic
     token: str | None = None  # the raise dialog's: a second press of Raise finds this one
     referral: int | None = None  # the seq of the ``dispute.referred`` event it came from
+    # Raised on the representatives' decision that the criteria are not met (the case was
+    # closed by it): upheld, it reopens the case.
+    on_decision: bool = False
 
     def to_data(self) -> dict[str, object]:
         data: dict[str, object] = {"number": self.number, "topic": self.topic.value, "stage": 1}
@@ -144,6 +148,8 @@ class RaisedData:
             data["token"] = self.token
         if self.referral is not None:
             data["referral"] = self.referral
+        if self.on_decision:
+            data["on_decision"] = True
         return data
 
     @classmethod
@@ -155,6 +161,7 @@ class RaisedData:
             topic=Topic(str(data.get("topic"))),
             token=token if isinstance(token, str) else None,
             referral=_whole(referral),
+            on_decision=data.get("on_decision") is True,
         )
 
 
@@ -165,6 +172,7 @@ class StepData:
     number: int
     stage: int | None  # the stage it was recorded at (escalation: the new stage)
     activity: str | None = None  # the Teams activity of the press, to spot a redelivery
+    upheld: bool | None = None  # a resolution of a dispute on a decision: upheld or not
 
     def to_data(self) -> dict[str, object]:
         data: dict[str, object] = {"number": self.number}
@@ -172,16 +180,19 @@ class StepData:
             data["stage"] = self.stage
         if self.activity:
             data["activity"] = self.activity
+        if self.upheld is not None:
+            data["upheld"] = self.upheld
         return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
         """``ValueError`` when the event carries no dispute number (not one of ours)."""
-        stage, activity = data.get("stage"), data.get("activity")
+        stage, activity, upheld = data.get("stage"), data.get("activity"), data.get("upheld")
         return cls(
             number=_number(data),
             stage=int(stage) if stage is not None else None,
             activity=activity if isinstance(activity, str) else None,
+            upheld=upheld if isinstance(upheld, bool) else None,
         )
 
 
@@ -238,6 +249,8 @@ class Dispute:
     history: tuple[Entry, ...]
     resolved_at: datetime | None = None
     referral_seq: int | None = None  # the ``dispute.referred`` event it was opened from
+    on_decision: bool = False  # about the decision that the criteria are not met
+    upheld: bool | None = None  # how a dispute on a decision was resolved
 
     @property
     def is_open(self) -> bool:
@@ -295,6 +308,7 @@ def disputes_of(case: Case) -> list[Dispute]:
                 stage_started_at=event.at,
                 history=(_entry(event, DisputeStage.LIAISON),),
                 referral_seq=raised.referral,
+                on_decision=raised.on_decision,
             )
             continue
         step = _step_data(event)
@@ -308,7 +322,9 @@ def disputes_of(case: Case) -> list[Dispute]:
                 dispute, stage=stage, stage_started_at=event.at, history=history
             )
         elif event.kind == RESOLVED:
-            found[step.number] = replace(dispute, resolved_at=event.at, history=history)
+            found[step.number] = replace(
+                dispute, resolved_at=event.at, history=history, upheld=step.upheld
+            )
         else:
             found[step.number] = replace(dispute, history=history)
     return [found[n] for n in sorted(found)]
@@ -376,12 +392,18 @@ def raise_dispute(
     token: str | None = None,
     referral_seq: int | None = None,
 ) -> Dispute:
-    """Record a new difference of opinion at stage 1; refused on a closed case."""
+    """Record a new difference of opinion at stage 1; refused on a closed case, unless it was
+    closed by the decision that the criteria are not met (the dispute is then about it)."""
     require_open_case(case)
+    on_decision = not case.is_open
+    if on_decision:
+        topic = Topic.CRITERIA
     position = check_text(position, "your position", MAX_POSITION_CHARS)
     reasons = check_text(reasons, "your reasons", MAX_TEXT_CHARS)
     number = 1 + sum(1 for e in case.events if e.kind == RAISED)
-    data = RaisedData(number, topic, token=token, referral=referral_seq).to_data()
+    data = RaisedData(
+        number, topic, token=token, referral=referral_seq, on_decision=on_decision
+    ).to_data()
     case.record(
         RAISED,
         actor=actor,
@@ -419,8 +441,10 @@ def raise_from_referral(case: Case, referral_seq: int, *, actor: Actor, at: date
 
 
 def require_open_case(case: Case) -> None:
-    """A closed case takes no new dispute (a closed case stays closed: ``TRANSITIONS``)."""
-    if not case.is_open:
+    """A closed case takes no new dispute (a closed case stays closed: ``TRANSITIONS``) -
+    except about the decision that closed it as not meeting the criteria, which the procedure
+    lets anyone dispute ("whether a case meets the criteria")."""
+    if not case.is_open and closure.closed_as_not_met(case) is None:
         raise IllegalTransition(
             f"Case {case.reference} is closed, so a difference of opinion can't be raised on "
             "it. Nothing was changed."
@@ -466,11 +490,26 @@ def escalate(
 
 
 def resolve(
-    case: Case, number: int, *, actor: Actor, text: str, at: datetime, activity: str = ""
+    case: Case,
+    number: int,
+    *,
+    actor: Actor,
+    text: str,
+    at: datetime,
+    activity: str = "",
+    upheld: bool = False,
 ) -> Dispute:
-    """Record the agreed outcome (``text``); refused without one."""
+    """Record the agreed outcome (``text``); refused without one.
+
+    A dispute on the decision that the criteria are not met says whether it was ``upheld``;
+    upheld, the decision is set aside and the case reopens, in the same change.
+    """
     dispute = _open(case, number)
     outcome = check_text(text, "the agreed outcome", MAX_TEXT_CHARS)
+    verdict: bool | None = upheld if dispute.on_decision else None
+    said = ""
+    if verdict is not None:
+        said = " (upheld: the case reopens)" if verdict else " (not upheld: the decision stands)"
     _record(
         case,
         dispute,
@@ -479,10 +518,13 @@ def resolve(
         at,
         f"Difference of opinion {number} resolved at stage {int(dispute.stage)}"
         f"{' (mediation)' if dispute.stage is DisputeStage.MEDIATION else ''}; outcome recorded "
-        f"by {actor.name}.",
+        f"by {actor.name}{said}.",
         outcome,
         activity,
+        upheld=verdict,
     )
+    if verdict and closure.closed_as_not_met(case) is not None:
+        closure.reopen(case, dispute=number, why=outcome, actor=actor, at=at)
     return find_dispute(case, number)
 
 
@@ -674,8 +716,9 @@ def _record(
     activity: str,
     *,
     stage: DisputeStage | None = None,
+    upheld: bool | None = None,
 ) -> None:
-    data = StepData(dispute.number, int(stage or dispute.stage), activity or None).to_data()
+    data = StepData(dispute.number, int(stage or dispute.stage), activity or None, upheld).to_data()
     case.record(kind, actor=actor, at=at, what=what, why=why, data=data)
 
 

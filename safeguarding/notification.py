@@ -20,6 +20,20 @@ from typing import Any, Final
 from safeguarding.errors import InvalidInput
 
 MAX_SUMMARY_CHARS: Final = 1000
+# The care-leaver rule covers care leavers "up to and including the age of 24" (Working
+# Together 2023 ch.5); a care leaver is 16 or over (Children (Leaving Care) Act 2000).
+CARE_LEAVER_MIN_AGE: Final = 16
+CARE_LEAVER_MAX_AGE: Final = 24
+
+# The procedure's own words on serious harm ("Definition of a serious child safeguarding
+# case"), shown where the practitioner (or the Hub) chooses what happened to the child.
+SERIOUS_HARM_GUIDANCE: Final = (
+    "Serious harm includes (but is not limited to) serious and/or long-term impairment of a "
+    "child's mental health or intellectual, emotional, social or behavioural development, and "
+    "impairment of physical health. Use judgement where impairment is likely to be long-term, "
+    "even if this is not immediately certain. Even if a child recovers, including from a "
+    "one-off incident, serious harm may still have occurred."
+)
 MAX_SHORT_TEXT_CHARS: Final = 120
 _INITIALS: Final = re.compile(r"^[A-Za-z]{1,3}$")
 
@@ -177,6 +191,9 @@ class Notification:
     child: ChildContext
     cross_boundary: CrossBoundary = field(default_factory=CrossBoundary)
     parallel_processes: frozenset[ParallelProcess] = frozenset()
+    # A child normally resident here who died or was seriously harmed outside England: the
+    # partners where the child lives still notify the Panel (Children Act 2004 s.16C(1)(b)).
+    harmed_outside_england: bool = False
 
     def facts(self) -> dict[str, Any]:
         """JSON facts for the case record (no identifiers, no narrative)."""
@@ -210,6 +227,8 @@ def decide_route(n: Notification) -> RouteDecision:
         ]
         if n.child.child_perpetrator:
             reasons.append("A child perpetrator can also be the subject of a review.")
+        if n.harmed_outside_england:
+            reasons.append(OUTSIDE_ENGLAND_REASON)
         return RouteDecision(Route.SERIOUS, tuple(reasons))
     if n.child.care_leaver and n.outcome is Outcome.DIED and _care_leaver_age_ok(n.child):
         return RouteDecision(
@@ -250,8 +269,33 @@ def decide_route(n: Notification) -> RouteDecision:
     )
 
 
+OUTSIDE_ENGLAND_REASON: Final = (
+    "The child normally lives in this area and was harmed outside England: the partners here "
+    "notify the Panel."
+)
+
+
 def _care_leaver_age_ok(child: ChildContext) -> bool:
-    return child.care_leaver_age is None or child.care_leaver_age <= 24
+    return child.care_leaver_age is None or child.care_leaver_age <= CARE_LEAVER_MAX_AGE
+
+
+def statutory_notices_of(facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which deaths must be notified to the Secretary of State and Ofsted, from the case facts.
+
+    A care leaver up to and including 24, and a looked-after child, whether or not abuse or
+    neglect is known or suspected (Working Together 2023 ch.5). Values are
+    ``safeguarding.clocks.ClockId`` values, so each gets its own clock.
+    """
+    if facts.get("outcome") != Outcome.DIED.value:
+        return ()
+    child = facts.get("child") or {}
+    notices = []
+    if child.get("looked_after"):
+        notices.append("looked_after_death")
+    age = child.get("care_leaver_age")
+    if child.get("care_leaver") and (age is None or int(age) <= CARE_LEAVER_MAX_AGE):
+        notices.append("care_leaver_death")
+    return tuple(notices)
 
 
 # --- validation of what people typed or picked ------------------------------------------
@@ -308,9 +352,54 @@ def check_care_leaver_age(age: int | None, *, care_leaver: bool) -> int | None:
         return None
     if age is None:
         return None
-    if not 16 <= age <= 25:
+    if age > CARE_LEAVER_MAX_AGE:
         raise InvalidInput(
-            "A care leaver's age should be between 16 and 25 (the notification rule covers "
-            "care leavers up to and including 24)."
+            f"At {age}, a care leaver is outside the rule, which covers care leavers up to and "
+            f"including the age of {CARE_LEAVER_MAX_AGE}. Check the age, or contact the Hub."
+        )
+    if age < CARE_LEAVER_MIN_AGE:
+        raise InvalidInput(
+            f"A care leaver is {CARE_LEAVER_MIN_AGE} or over, so {age} can't be a care "
+            "leaver's age. Check the age, or untick 'A care leaver'."
+        )
+    return age
+
+
+_CHILD_BANDS: Final = frozenset(
+    {AgeBand.UNDER_1, AgeBand.AGE_1_4, AgeBand.AGE_5_10, AgeBand.AGE_11_15}
+)
+
+
+def check_child_context(
+    age_band: AgeBand, *, care_leaver: bool, care_leaver_age: int | None, looked_after: bool
+) -> int | None:
+    """Refuse an age and a care-leaver status that can't both be true, saying why.
+
+    A care leaver is 16 or over and, for this rule, 24 at most; ages 18 to 24 are asked about
+    only for care leavers; a care leaver's age must fall in the age band chosen; and an adult
+    care leaver is no longer looked after. Returns the checked care leaver's age.
+    """
+    age = check_care_leaver_age(care_leaver_age, care_leaver=care_leaver)
+    if care_leaver and age_band in _CHILD_BANDS:
+        raise InvalidInput(
+            f"A child aged {LABELS[age_band].lower()} can't be a care leaver: care leavers are "
+            f"{CARE_LEAVER_MIN_AGE} or over. Check the age, or untick 'A care leaver'."
+        )
+    if age_band is AgeBand.AGE_18_24 and not care_leaver:
+        raise InvalidInput(
+            "Ages 18 to 24 apply to care leavers only: tick 'A care leaver' or choose the "
+            "child's age."
+        )
+    if age is not None:
+        band = AgeBand.AGE_16_17 if age < 18 else AgeBand.AGE_18_24
+        if band is not age_band:
+            raise InvalidInput(
+                f"A care leaver aged {age} is in the age band '{LABELS[band]}', not "
+                f"'{LABELS[age_band]}'. Check the age or the band."
+            )
+    if looked_after and age_band is AgeBand.AGE_18_24:
+        raise InvalidInput(
+            "A care leaver aged 18 to 24 is no longer looked after: untick 'Looked after by a "
+            "local authority', or check the age."
         )
     return age

@@ -28,7 +28,10 @@ class Action(StrEnum):
     VIEW_CASE_DETAILS = "view_case_details"  # identifiers and narrative, personal chat only
     LIST_ALL_CASES = "list_all_cases"
     RECORD_PANEL_NOTIFICATION = "record_panel_notification"
-    CLOSE_CRITERIA_NOT_MET = "close_criteria_not_met"
+    CLOSE_CRITERIA_NOT_MET = "close_criteria_not_met"  # propose it: the representatives decide
+    CONFIRM_CLOSURE = "confirm_closure"  # the partners' representatives decide on a proposal
+    CORRECT_CASE = "correct_case"  # reclassify the route, correct the notified facts
+    RECORD_STATUTORY_NOTIFICATION = "record_statutory_notification"  # Secretary of State, Ofsted
     START_RAPID_REVIEW = "start_rapid_review"
     SUBMIT_AGENCY_REPORT = "submit_agency_report"
     VOTE = "vote"
@@ -66,6 +69,11 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.LIST_ALL_CASES: _HUB | _CSPRG | _PARTNERS | {Role.ADMIN},
     Action.RECORD_PANEL_NOTIFICATION: _HUB,
     Action.CLOSE_CRITERIA_NOT_MET: _HUB,
+    # The partners delegated the decision to their representatives, the CSPR Group's core
+    # members (the procedure, "Decision making process"); a deputy answers in their seat.
+    Action.CONFIRM_CLOSURE: _CSPRG,
+    Action.CORRECT_CASE: _HUB,
+    Action.RECORD_STATUTORY_NOTIFICATION: _HUB,
     Action.START_RAPID_REVIEW: _HUB,
     Action.SUBMIT_AGENCY_REPORT: frozenset({Role.AGENCY_LEAD}),
     Action.VOTE: _CSPRG,
@@ -93,7 +101,11 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VIEW_CASE_DETAILS: "see the details of a case",
     Action.LIST_ALL_CASES: "see every case",
     Action.RECORD_PANEL_NOTIFICATION: "record the Panel notification",
-    Action.CLOSE_CRITERIA_NOT_MET: "close a case as not meeting the criteria",
+    Action.CLOSE_CRITERIA_NOT_MET: "propose closing a case as not meeting the criteria",
+    Action.CONFIRM_CLOSURE: "confirm or challenge closing a case as not meeting the criteria",
+    Action.CORRECT_CASE: "correct or reclassify a case",
+    Action.RECORD_STATUTORY_NOTIFICATION: "record a notification to the Secretary of State "
+    "and Ofsted",
     Action.START_RAPID_REVIEW: "start a rapid review",
     Action.SUBMIT_AGENCY_REPORT: "submit an agency report",
     Action.VOTE: "vote in the CSPR Group",

@@ -22,7 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from safeguarding import milestones
+from safeguarding import milestones, panel
 from safeguarding.case import Actor, Case, CaseEvent, Stage
 from safeguarding.clocks import format_day
 from safeguarding.errors import DomainError, IllegalTransition, InvalidInput
@@ -523,11 +523,36 @@ class VoteClosed(DomainError):
     """The vote is not open (it closed, or this card is from another round)."""
 
 
+class PanelNotNotified(IllegalTransition):
+    """A case that may be serious can't go to the Panel as a rapid review it was never told of."""
+
+
+_SERIOUS_REVIEWS: Final = frozenset({Recommendation.LOCAL_CSPR, Recommendation.NATIONAL_REVIEW})
+
+
+def may_be_serious(case: Case) -> bool:
+    """Whether the serious-case definition may apply, so the Panel's clocks run.
+
+    The route as it now stands (the Hub may reclassify), a Panel notification already made,
+    or a CSPR Group recommendation or partners' decision of a CSPR or a national review - which
+    is only open to a serious case - so no route escapes the Panel's 5 and 15 working days.
+    """
+    if case.facts.get("route", "serious") == "serious":
+        return True
+    if panel.panel_notification(case) is not None:
+        return True
+    state = state_of(case)
+    return (state.confirmed or state.recommendation) in _SERIOUS_REVIEWS
+
+
 def can_start(case: Case) -> bool:
-    """A rapid review follows the Panel notification, or the Hub's receipt of an LLR case."""
+    """A rapid review follows the Panel notification (or the Hub's reason why there is none),
+    or the Hub's receipt of an LLR case."""
     if case.stage is Stage.PANEL_NOTIFIED:
         return True
-    return case.stage is Stage.NOTIFIED and case.facts.get("route") == "llr"
+    if case.stage is not Stage.NOTIFIED:
+        return False
+    return case.facts.get("route") == "llr" or panel.panel_waiver(case) is not None
 
 
 def start(
@@ -829,10 +854,21 @@ def _check_partners_turn(case: Case, round_number: int) -> tuple[RapidReviewStat
     return state, current.recommendation
 
 
-def confirm(case: Case, *, round_number: int, required: int, actor: Actor, at: datetime) -> bool:
+def confirm(
+    case: Case,
+    *,
+    round_number: int,
+    required: int,
+    actor: Actor,
+    at: datetime,
+    decided_on: date,
+) -> bool:
     """A partner confirms; returns True once enough partners have (the decision stands).
 
-    The same partner confirming twice changes nothing (a double-pressed button).
+    The same partner confirming twice changes nothing (a double-pressed button). A local CSPR
+    starts on the day the partners decide (``decided_on``, their local date): its 6-month
+    clock runs from the decision to initiate it (Working Together 2023 ch.5; the procedure,
+    "Key points when completing a local CSPR"), not from the Panel's answer.
     """
     state, recommendation = _check_partners_turn(case, round_number)
     if actor.id in state.confirmations:
@@ -851,8 +887,21 @@ def confirm(case: Case, *, round_number: int, required: int, actor: Actor, at: d
         actor=actor,
         at=at,
         what=f"The safeguarding partners confirmed: {recommendation.label}.",
-        data={"round": round_number, "recommendation": recommendation.value},
+        data={
+            "round": round_number,
+            "recommendation": recommendation.value,
+            "decided_on": decided_on.isoformat(),
+        },
     )
+    if recommendation is Recommendation.LOCAL_CSPR:
+        case.record(
+            milestones.REVIEW_STARTED,
+            actor=actor,
+            at=at,
+            what=f"Local CSPR started by the partners' decision of {format_day(decided_on)}; "
+            "it does not wait for the Panel's answer.",
+            data={"decided_on": decided_on.isoformat(), "kind": "local"},
+        )
     # A case never notified to the Panel can go straight to a learning review, or close.
     if case.facts.get("route", "serious") != "serious" and not any(
         e.kind == milestones.PANEL_NOTIFIED for e in case.events
@@ -916,6 +965,13 @@ def record_sent(case: Case, *, sent_on: date, due: date | None, actor: Actor, at
             f"The partners have not confirmed a decision on case {case.reference} yet, so the "
             "rapid review is not ready for the Panel."
         )
+    if may_be_serious(case) and not panel.panel_settled(case):
+        raise PanelNotNotified(
+            f"Case {case.reference} may be a serious child safeguarding case (the partners "
+            f"decided: {state.confirmed.label.lower()}), but no Panel notification is recorded. "
+            "Record the Panel notification, or why the Panel was not notified, on the case card "
+            "first. Nothing was changed."
+        )
     if sent_on < case.aware_on:
         raise InvalidInput("The rapid review can't have been sent before the partners were aware.")
     late = due is not None and sent_on > due
@@ -927,8 +983,18 @@ def record_sent(case: Case, *, sent_on: date, due: date | None, actor: Actor, at
         + (f" - late (due {format_day(due)})." if late and due else "."),
         data={"sent_on": sent_on.isoformat(), "late": late},
     )
-    case.move_to(Stage.WITH_PANEL, actor=actor, at=at)
+    # A local CSPR is already under way; the Panel's answer is tracked all the same.
+    after = Stage.LOCAL_REVIEW if state.confirmed is Recommendation.LOCAL_CSPR else Stage.WITH_PANEL
+    case.move_to(after, actor=actor, at=at)
     return late
+
+
+def awaiting_panel(case: Case) -> bool:
+    """The rapid review went to the Panel and its decision (other than "Other") is not in."""
+    state = state_of(case)
+    if state.sent_on is None or case.stage not in {Stage.WITH_PANEL, Stage.LOCAL_REVIEW}:
+        return False
+    return state.panel_decision in {None, PanelDecision.OTHER.value}
 
 
 _AFTER_PANEL: Final[Mapping[Recommendation, Stage]] = MappingProxyType(
@@ -950,12 +1016,20 @@ def record_panel_decision(
     actor: Actor,
     at: datetime,
 ) -> Stage:
-    """The Panel answered. A local or national review starts its 6-month clock (REVIEW_STARTED);
-    "other" is recorded with its note and leaves the case with the Panel."""
+    """The Panel answered, and every answer has a next step.
+
+    * "Agrees": the partners' decision goes ahead (a local CSPR is already running, from the
+      partners' decision; a national review starts its clock on the Panel's decision).
+    * "Commissions a national review": the national review starts, replacing a local CSPR
+      under way.
+    * "Other": recorded with its note; the partners' decision stands meanwhile (a local CSPR
+      continues) and the Hub records the Panel's final answer when it comes.
+    """
     state = state_of(case)
-    if state.sent_on is None or case.stage is not Stage.WITH_PANEL:
+    if not awaiting_panel(case) or state.sent_on is None:
         raise IllegalTransition(
-            f"Case {case.reference} is not with the Panel, so there is no Panel decision to record."
+            f"Case {case.reference} is not waiting for the Panel's answer, so there is no Panel "
+            "decision to record."
         )
     if decided_on < state.sent_on:
         raise InvalidInput("The Panel can't have decided before it received the rapid review.")
@@ -979,7 +1053,12 @@ def record_panel_decision(
         if decision is PanelDecision.NATIONAL_REVIEW
         else (state.confirmed or Recommendation.NO_REVIEW)
     )
-    if target in {Recommendation.LOCAL_CSPR, Recommendation.NATIONAL_REVIEW}:
+    if case.stage is Stage.LOCAL_REVIEW and target is Recommendation.LOCAL_CSPR:
+        return case.stage  # the local review started with the partners' decision
+    started = any(e.kind == milestones.REVIEW_STARTED for e in case.events)
+    if target is Recommendation.NATIONAL_REVIEW or (
+        target is Recommendation.LOCAL_CSPR and not started
+    ):
         kind = "national" if target is Recommendation.NATIONAL_REVIEW else "local"
         case.record(
             milestones.REVIEW_STARTED,

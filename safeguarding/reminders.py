@@ -67,6 +67,8 @@ DEFAULT_CHANNELS: Final[Mapping[ClockId, ChannelPurpose]] = MappingProxyType(
         ClockId.REPORT_COPY: ChannelPurpose.HUB,
         ClockId.PUBLISHED_LOCAL: ChannelPurpose.HUB,
         ClockId.PUBLISHED_NATIONAL: ChannelPurpose.HUB,
+        ClockId.CARE_LEAVER_DEATH: ChannelPurpose.HUB,
+        ClockId.LOOKED_AFTER_DEATH: ChannelPurpose.HUB,
     }
 )
 

@@ -47,7 +47,7 @@ import copy
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,9 +56,11 @@ from botbuilder.core import Storage, StoreItem
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from safeguarding.errors import ConcurrencyConflict
+from storage.db import once_more_on_disconnect
 from storage.details import Cipher, DetailsUnreadable
 from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
 
@@ -133,14 +135,18 @@ class SqlStorage(Storage):
         wanted = {storage_key(key): key for key in keys}
         if not wanted:
             return {}
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(BotStateRow.key, BotStateRow.etag, BotStateRow.data).where(
-                        BotStateRow.key.in_(list(wanted))
+
+        async def fetch() -> Sequence[Row[tuple[str, str, str]]]:
+            async with self._sessions() as session:
+                return (
+                    await session.execute(
+                        select(BotStateRow.key, BotStateRow.etag, BotStateRow.data).where(
+                            BotStateRow.key.in_(list(wanted))
+                        )
                     )
-                )
-            ).all()
+                ).all()
+
+        rows = await once_more_on_disconnect(fetch)
         return {
             wanted[row.key]: _decode(self._plaintext(row.key, row.data), row.etag) for row in rows
         }

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +34,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A health probe that hangs is worse than one that says "no": load balancers give up first.
 PING_TIMEOUT_SECONDS = 5.0
+# Connections older than this are replaced when next checked out: below the idle timeouts of
+# PostgreSQL proxies and load balancers (commonly 30-60 minutes), so a quiet night leaves no
+# connection the server has silently dropped.
+POOL_RECYCLE_SECONDS: Final = 1_200
+
+T = TypeVar("T")
 
 
 def database_url_from_env() -> str:
@@ -43,15 +50,40 @@ def database_url_from_env() -> str:
 def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     """An async engine for ``url``; ``options`` go to SQLAlchemy (migrations pass NullPool).
 
-    ``pool_pre_ping`` replaces connections PostgreSQL dropped while idle (a failover, an
-    idle timeout), so the first request after a quiet night does not fail.
+    No ``pool_pre_ping``: it costs a round trip on every checkout, several per turn. Instead
+    connections are recycled before idle timeouts drop them, and the rare one the server
+    closed anyway (a failover, a restart) fails its first statement with
+    ``connection_invalidated`` - the pool discards it and the work is run once more on a new
+    connection (:func:`once_more_on_disconnect`, and the retry in ``Transactions.run``).
     """
     parsed = make_url(url)
-    engine = create_async_engine(parsed, pool_pre_ping=True, **options)
+    if parsed.get_backend_name() != "sqlite" and "poolclass" not in options:
+        options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_folder(parsed)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
+
+
+def disconnected(error: BaseException) -> bool:
+    """Whether ``error`` is the database connection having gone away (the pool has already
+    discarded it): the same work on a fresh connection may well succeed."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+async def once_more_on_disconnect(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work``; if its connection turned out to be dead, run it once more.
+
+    For reads and idempotent writes outside a unit of work (dialog state, the directory). A
+    second failure is a real outage and propagates.
+    """
+    try:
+        return await work()
+    except DBAPIError as error:
+        if not disconnected(error):
+            raise
+    return await work()
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -5,9 +5,14 @@ the outbox *in the same transaction* as the state change that caused it, so the 
 together or not at all; the sender (``bot_app/teams/outbox_sender.py``) delivers it later, from any
 worker, and records the Teams activity id.
 
+Every queued activity is sealed at rest with the data keys (a Fernet token of its JSON, kept
+as a JSON string): a details card or a dispute party's card carries a child's identifiers or
+a position, and even a channel card is nobody's business in a backup. The sender opens it
+only to send it (``claim``); the retention policy erases it with the case.
+
 Using it from another journey (inside a unit of work, before ``uow.commit()``)::
 
-    outbox = OutboxRepository(uow.session)
+    outbox = uow.outbox
     await outbox.enqueue(OutgoingMessage(key=..., target=..., activity=..., summary=...), now=now)
     await outbox.enqueue_update(MessageUpdate(key=..., original_key=..., activity=...), now=now)
 
@@ -36,6 +41,7 @@ the token fences out a worker that comes back late.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +68,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.details import Cipher
 from storage.models import Base, UTCDateTime
 
 
@@ -96,7 +103,10 @@ class OutboxRow(Base):
     bot_id: Mapped[str | None] = mapped_column(String(256))
     object_id: Mapped[str | None] = mapped_column(String(128))
     original_key: Mapped[str | None] = mapped_column(String(255))
-    activity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The activity, sealed: a Fernet token of its JSON (a JSON string). Rows queued by older
+    # versions hold the activity itself until ``python -m bot_app.keys rotate`` seals them;
+    # ``{}`` once the retention policy erased it.
+    activity: Mapped[dict[str, Any] | str] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -197,11 +207,34 @@ def insert_for(session: AsyncSession, model: Any) -> Any:
     raise RuntimeError(f"upserts are not implemented for {dialect}")  # pragma: no cover
 
 
-class OutboxRepository:
-    """The outbox, in the session of one unit of work; it never commits."""
+def seal_activity(cipher: Cipher | None, activity: dict[str, Any]) -> dict[str, Any] | str:
+    """The activity as stored: sealed, or as it is without a cipher (storage tests)."""
+    if cipher is None:
+        return activity
+    plaintext = json.dumps(activity, ensure_ascii=False).encode("utf-8")  # order kept
+    return cipher.encrypt(plaintext)
 
-    def __init__(self, session: AsyncSession) -> None:
+
+def open_activity(cipher: Cipher | None, stored: dict[str, Any] | str) -> dict[str, Any]:
+    """The activity behind a stored value (sealed, or in the clear from older versions)."""
+    if isinstance(stored, dict):
+        return stored
+    if cipher is None:
+        raise RuntimeError("this outbox was opened without a cipher: it cannot send")
+    opened: dict[str, Any] = json.loads(cipher.decrypt(stored))
+    return opened
+
+
+class OutboxRepository:
+    """The outbox, in the session of one unit of work; it never commits.
+
+    ``cipher`` seals the activities; without one (counting rows for ``/healthz``, storage
+    tests) activities are stored as given and sealed ones cannot be claimed.
+    """
+
+    def __init__(self, session: AsyncSession, *, cipher: Cipher | None = None) -> None:
         self._session = session
+        self._cipher = cipher
 
     # -- enqueueing ----------------------------------------------------------------------
 
@@ -269,7 +302,7 @@ class OutboxRepository:
             insert_for(self._session, OutboxRow)
             .values(
                 key=key,
-                activity=activity,
+                activity=seal_activity(self._cipher, activity),
                 summary=summary[:300],
                 case_reference=case_reference,
                 is_alert=is_alert,
@@ -328,7 +361,7 @@ class OutboxRepository:
             .scalars()
             .all()
         )
-        return sorted((_claimed(row) for row in rows), key=lambda c: c.id)
+        return sorted((_claimed(row, self._cipher) for row in rows), key=lambda c: c.id)
 
     async def mark_sent(
         self,
@@ -453,6 +486,31 @@ class OutboxRepository:
         ).scalar_one_or_none()
         return found is not None
 
+    async def rotate_activities(self) -> int:
+        """Seal every queued activity with the first data key (``python -m bot_app.keys
+        rotate``): rotated if sealed, sealed if queued in the clear by an older version.
+        Returns how many were rewritten."""
+        cipher = self._cipher
+        if cipher is None:
+            raise RuntimeError("rotating the outbox needs a cipher")
+        rows = (await self._session.execute(select(OutboxRow.id, OutboxRow.activity))).all()
+        rewritten = 0
+        for row in rows:
+            stored = row.activity
+            if stored == {}:
+                continue  # erased under the retention policy
+            sealed = (
+                cipher.rotate(stored) if isinstance(stored, str) else seal_activity(cipher, stored)
+            )
+            await self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id)
+                .values(activity=sealed)
+                .execution_options(synchronize_session=False)
+            )
+            rewritten += 1
+        return rewritten
+
     async def counts(self) -> dict[str, int]:
         """How many rows are in each state, and how many pending rows have failed before
         (``failing``): what ``/healthz`` reports."""
@@ -501,14 +559,14 @@ def _target(row: OutboxRow) -> Target | None:
     )
 
 
-def _claimed(row: OutboxRow) -> ClaimedMessage:
+def _claimed(row: OutboxRow, cipher: Cipher | None) -> ClaimedMessage:
     return ClaimedMessage(
         id=row.id,
         key=row.key,
         operation=row.operation,
         target=_target(row),
         original_key=row.original_key,
-        activity=row.activity,
+        activity=open_activity(cipher, row.activity),
         summary=row.summary,
         case_reference=row.case_reference,
         is_alert=row.is_alert,

@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,6 +136,9 @@ class AuditEntry:
     detail: Mapping[str, Any]
     why: str | None
 
+
+# An arbitrary constant naming the directory import's advisory lock (PostgreSQL).
+_DIRECTORY_LOCK = 0x43535052  # "CSPR"
 
 # Keys in the directory_settings table.
 AGENCIES = "agencies"
@@ -302,6 +306,15 @@ class PeopleRepository:
         )
 
     # -- settings ----------------------------------------------------------------------
+
+    async def lock_for_import(self) -> None:
+        """Hold the directory for this transaction: two workers starting with the same new file
+        would otherwise both read "not imported yet" and both import it. PostgreSQL takes an
+        advisory lock until commit; SQLite has a single writer already."""
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DIRECTORY_LOCK}
+            )
 
     async def settings(self) -> dict[str, Any]:
         rows = (await self._session.execute(select(DirectorySettingRow))).scalars().all()

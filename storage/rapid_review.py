@@ -5,6 +5,8 @@ details (``storage/details.py``), their text is one encrypted JSON document per 
 agency; only the facts needed to run the process (who submitted, when, late, nil return) are
 in the clear, and the case's events record only those.
 
+A ballot's rationale is free text that may name a child, so it is sealed with the same keys
+(``storage/sealed.py``); the choice and the criteria stay in the clear, to be counted.
 Ballots are rows keyed by case, round and seat, written with one atomic upsert: three members
 voting at the same instant each write their own row, so no vote is lost on either database,
 and a member changing their vote (or their deputy voting in the seat) replaces the row.
@@ -38,6 +40,7 @@ from storage.conversations import ConversationRefRow
 from storage.details import Cipher
 from storage.models import Base, UTCDateTime
 from storage.outbox import insert_for
+from storage.sealed import open_text, reseal_text, seal_text
 
 
 class AgencyReportRow(Base):
@@ -75,7 +78,7 @@ class VoteRow(Base):
     teams_user_id: Mapped[str] = mapped_column(String(256))  # "29:...", for refresh.userIds
     choice: Mapped[str] = mapped_column(String(32))
     criteria: Mapped[list[str]] = mapped_column(JSON)
-    rationale: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text)  # sealed; "" when none, or erased
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -195,6 +198,23 @@ class RapidReviewRepository:
             )
         return len(rows)
 
+    async def rotate_rationales(self) -> int:
+        """Seal every ballot's rationale with the first key: rotated if sealed, sealed if
+        stored in the clear by an older version. Returns how many were read."""
+        rows = (
+            await self._session.execute(
+                select(VoteRow.id, VoteRow.rationale).where(VoteRow.rationale != "")
+            )
+        ).all()
+        for row in rows:
+            await self._session.execute(
+                update(VoteRow)
+                .where(VoteRow.id == row.id, VoteRow.rationale == row.rationale)
+                .values(rationale=reseal_text(self._cipher, row.rationale))
+                .execution_options(synchronize_session=False)
+            )
+        return len(rows)
+
     # -- ballots -------------------------------------------------------------------------
 
     async def put_ballot(
@@ -207,7 +227,7 @@ class RapidReviewRepository:
             "teams_user_id": teams_user_id,
             "choice": ballot.choice.value,
             "criteria": [c.value for c in ballot.criteria],
-            "rationale": ballot.rationale,
+            "rationale": seal_text(self._cipher, ballot.rationale),
             "cast_at": at,
         }
         statement = (
@@ -228,7 +248,7 @@ class RapidReviewRepository:
                 voter_name=row.voter_name,
                 choice=VoteChoice(row.choice),
                 criteria=tuple(Criterion(c) for c in row.criteria),
-                rationale=row.rationale,
+                rationale=open_text(self._cipher, row.rationale) or "",
             )
             for row in rows
         ]

@@ -9,15 +9,37 @@ reminder at the same instant exactly one inserts it, and only that one queues th
 Rows also carry the acknowledgement ("On it" / "Done", who and when), which stops the Hub
 escalation, and the outbox key of the channel post so the card can be updated in place. The
 weekly digest is recorded here too, with an empty case reference.
+
+The schedule (``reminder_schedule``) says when each case next needs the sweep: one row per
+case, ``due_at`` indexed. A trigger on ``cases`` (migration 0008) resets a case's row to the
+epoch whenever the case changes, so the sweep reads only what is due and never misses a
+change; the sweep writes the next time back only if the case has not changed since it read
+it (``case_version``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +83,40 @@ class ReminderRow(Base):
     acknowledged_by_name: Mapped[str | None] = mapped_column(String(256))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderScheduleRow(Base):
+    """When a case next needs the reminder sweep; ``due_at`` NULL: never (a closed case)."""
+
+    __tablename__ = "reminder_schedule"
+    __table_args__ = (Index("ix_reminder_schedule_due_at_case_id", "due_at", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(32))
+    case_version: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which policy, clock table and calendar the time was planned with: a restart with other
+    # settings plans every case again.
+    plan_key: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True, order=True)
+class DueCase:
+    """A case the sweep must look at now, with the version its schedule row was set for."""
+
+    due_at: datetime
+    case_id: int
+    case_reference: str
+    case_version: int
+
+
+@dataclass(frozen=True)
+class NextDue:
+    case_id: int
+    case_version: int  # the version planned from: not written if the case changed since
+    due_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -122,6 +178,107 @@ class ReminderRepository:
         )
         inserted: int | None = (await self._session.execute(statement)).scalar_one_or_none()
         return inserted
+
+    # -- the schedule ---------------------------------------------------------------------
+
+    async def due(
+        self, now: datetime, *, after: DueCase | None = None, limit: int
+    ) -> list[DueCase]:
+        """Up to ``limit`` cases due at ``now``, in (due time, id) order after ``after``: a
+        keyset page through the index, so a case left due (a failure) is not read twice."""
+        query = select(
+            ReminderScheduleRow.due_at,
+            ReminderScheduleRow.case_id,
+            ReminderScheduleRow.case_reference,
+            ReminderScheduleRow.case_version,
+        ).where(ReminderScheduleRow.due_at <= now)
+        if after is not None:
+            query = query.where(
+                tuple_(ReminderScheduleRow.due_at, ReminderScheduleRow.case_id)
+                > tuple_(
+                    bindparam("after_due", after.due_at, type_=UTCDateTime),
+                    bindparam("after_id", after.case_id, type_=Integer),
+                )
+            )
+        rows = await self._session.execute(
+            query.order_by(ReminderScheduleRow.due_at, ReminderScheduleRow.case_id).limit(limit)
+        )
+        return [DueCase(*row) for row in rows.all()]
+
+    async def set_next(self, plans: Sequence[NextDue], *, plan_key: str) -> None:
+        """Write each case's next due time, unless the case changed after it was read."""
+        if not plans:
+            return
+        # The table, not the class: an executemany of an ORM update would match rows by
+        # primary key only, and the version check is the point.
+        table = cast(Table, ReminderScheduleRow.__table__)
+        await self._session.execute(
+            update(table)
+            .where(
+                table.c.case_id == bindparam("id"),
+                table.c.case_version == bindparam("version"),
+            )
+            .values(due_at=bindparam("next_due"), plan_key=plan_key),
+            [{"id": p.case_id, "version": p.case_version, "next_due": p.due_at} for p in plans],
+        )
+
+    async def replan_unless(self, plan_key: str, *, epoch: datetime) -> int:
+        """Mark every case planned with other settings as due now; how many were."""
+        result = await self._session.execute(
+            update(ReminderScheduleRow)
+            .where(ReminderScheduleRow.plan_key != plan_key)
+            .values(due_at=epoch)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def count_open(self) -> int:
+        """Cases with a schedule still running (open ones; closed ones are never due)."""
+        return int(
+            (
+                await self._session.execute(
+                    select(func.count()).where(ReminderScheduleRow.due_at.is_not(None))
+                )
+            ).scalar_one()
+        )
+
+    async def keys_for_cases(self, references: Iterable[str]) -> dict[str, set[ReminderKey]]:
+        """Every stored reminder key of these cases, in one query."""
+        wanted = list(references)
+        found: dict[str, set[ReminderKey]] = {reference: set() for reference in wanted}
+        if not wanted:
+            return found
+        rows = await self._session.execute(
+            select(
+                ReminderRow.case_reference,
+                ReminderRow.clock_key,
+                ReminderRow.kind,
+                ReminderRow.due_on,
+            ).where(ReminderRow.case_reference.in_(wanted))
+        )
+        for row in rows.all():
+            found[row[0]].add(ReminderKey(*row))
+        return found
+
+    async def acknowledged_for_cases(
+        self, references: Iterable[str]
+    ) -> dict[str, set[tuple[str, date]]]:
+        """``acknowledged_clocks`` of these cases, in one query."""
+        wanted = list(references)
+        found: dict[str, set[tuple[str, date]]] = {reference: set() for reference in wanted}
+        if not wanted:
+            return found
+        rows = await self._session.execute(
+            select(ReminderRow.case_reference, ReminderRow.clock_key, ReminderRow.due_on)
+            .where(
+                ReminderRow.case_reference.in_(wanted),
+                ReminderRow.acknowledged.is_not(None),
+            )
+            .distinct()
+        )
+        for reference, clock_key, due_on in rows.all():
+            found[reference].add((clock_key, due_on))
+        return found
 
     async def keys_for(self, case_reference: str) -> set[ReminderKey]:
         rows = await self._session.execute(

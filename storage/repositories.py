@@ -4,14 +4,20 @@ A repository works inside the caller's session and never commits; the unit of wo
 once per user action (style.md, rule 6). Writes are guarded in the database itself - a
 version check in the UPDATE, an atomic upsert for reference numbers - because any number of
 bot workers may act on the same case at the same instant.
+
+Each event's reason (``why``) is sealed with the data keys (``storage/sealed.py``) and the
+trail is sealed with the trail keys (``safeguarding/trail.py``): the seal covers the reason's
+plaintext, the row holds its ciphertext. Every append makes a signed checkpoint of the new
+head, which the unit of work writes to the log once the append is committed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,15 +27,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguarding.case import Actor, Case, CaseEvent, Stage
 from safeguarding.errors import ConcurrencyConflict, NotFound
 from safeguarding.reference import CaseReference, validate_prefix
-from safeguarding.trail import GENESIS, ChainedEvent, chain
+from safeguarding.trail import GENESIS, ChainedEvent, Checkpoint, TrailKeys, chain, checkpoint
+from storage.details import Cipher
 from storage.models import CaseEventRow, CaseRow, ReferenceCounterRow
+from storage.sealed import open_text, reseal_text, seal_text
+
+#: Where checkpoints go: keep this logger's INFO lines, and ship them somewhere the database's
+#: owner cannot edit (SECURITY.md).
+checkpoint_log = logging.getLogger("cspr.trail.checkpoint")
+
+#: The trail key of a unit of work made without one (storage tests, row-counting tools). It
+#: is no secret: ``verify`` with the configured keys reports entries sealed with it.
+UNCONFIGURED_TRAIL: Final = TrailKeys(
+    (b"cspr: no trail key was given to this unit of work - not a secret",)
+)
 
 
 class CaseRepository:
     """Cases and their evidence trail, in the session of one unit of work."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        cipher: Cipher | None = None,
+        trail: TrailKeys = UNCONFIGURED_TRAIL,
+    ) -> None:
         self._session = session
+        self._cipher = cipher
+        self._trail = trail
+        self._checkpoints: list[Checkpoint] = []
+
+    def take_checkpoints(self) -> list[Checkpoint]:
+        """The heads appended since the last call (the unit of work logs them on commit)."""
+        taken, self._checkpoints = self._checkpoints, []
+        return taken
 
     async def add(self, case: Case) -> None:
         """Store a new case (from ``Case.open``) and its events; the case is then at version 1."""
@@ -48,7 +80,7 @@ class CaseRepository:
             raise ConcurrencyConflict(
                 f"Case {case.reference} already exists, so it was not created again."
             ) from exc
-        await self._append_events(case_id, case.pending_events)
+        await self._append_events(case_id, str(case.reference), case.pending_events)
         case.mark_saved(version=1)
 
     async def save(self, case: Case) -> None:
@@ -79,7 +111,7 @@ class CaseRepository:
             raise ConcurrencyConflict(
                 f"Someone else updated case {case.reference} at the same time; please try again."
             )
-        await self._append_events(case_id, pending)
+        await self._append_events(case_id, str(case.reference), pending)
         case.mark_saved(version=new_version)
 
     async def get(self, reference: CaseReference) -> Case:
@@ -149,8 +181,10 @@ class CaseRepository:
         number = (await self._session.execute(statement)).scalar_one()
         return CaseReference(prefix=prefix, year=year, number=number)
 
-    async def _append_events(self, case_id: int, events: Sequence[CaseEvent]) -> None:
-        """Insert events, each linked to the one before it (safeguarding/trail.py).
+    async def _append_events(
+        self, case_id: int, reference: str, events: Sequence[CaseEvent]
+    ) -> None:
+        """Insert events, each sealed onto the one before it (safeguarding/trail.py).
 
         The previous fingerprint is read in the same transaction that appends; ``save``'s
         version check guarantees no other writer appends to this case meanwhile.
@@ -166,6 +200,7 @@ class CaseRepository:
                     )
                 )
             ).scalar_one()
+        links = chain(events, reference=reference, keys=self._trail, after=after)
         await self._session.execute(
             insert(CaseEventRow),
             [
@@ -177,15 +212,17 @@ class CaseRepository:
                     "actor_name": link.event.actor.name,
                     "kind": link.event.kind,
                     "what": link.event.what,
-                    "why": link.event.why,
+                    "why": seal_text(self._cipher, link.event.why),
                     "data": dict(link.event.data),
                     "why_digest": link.why_digest,
                     "prev_hash": link.prev_hash,
                     "hash": link.hash,
                 }
-                for link in chain(events, after=after)
+                for link in links
             ],
         )
+        head = links[-1]
+        self._checkpoints.append(checkpoint(reference, head.event.seq, head.hash, self._trail))
 
     async def _events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         ids = list(case_ids)
@@ -205,13 +242,13 @@ class CaseRepository:
         )
         events: dict[int, list[CaseEvent]] = {}
         for row in rows:
-            events.setdefault(row.case_id, []).append(event_from_row(row))
+            events.setdefault(row.case_id, []).append(event_from_row(row, self._cipher))
         return events
 
 
 @dataclass(frozen=True)
 class StoredTrail:
-    """A case's events exactly as stored, with their chain links, for verification."""
+    """A case's events as stored (reasons opened), with their chain links, for verification."""
 
     reference: str
     last_changed_at: datetime
@@ -225,8 +262,24 @@ class TrailRepository:
     load (a gap in the sequence, say), so it reads rows directly.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        cipher: Cipher | None = None,
+        trail: TrailKeys = UNCONFIGURED_TRAIL,
+    ) -> None:
         self._session = session
+        self._cipher = cipher
+        self.keys = trail  # what verifies the seals and checkpoints of this database
+        self._checkpoints: list[Checkpoint] = []
+
+    def checkpoint(self, stored: StoredTrail) -> Checkpoint | None:
+        """A signed checkpoint of the stored head (for an evidence bundle); None if empty."""
+        if not stored.links:
+            return None
+        head = stored.links[-1]
+        return checkpoint(stored.reference, head.event.seq, head.hash, self.keys)
 
     async def trail(self, reference: CaseReference | str) -> StoredTrail | None:
         case = (
@@ -250,7 +303,7 @@ class TrailRepository:
         )
         links = [
             ChainedEvent(
-                event=event_from_row(row),
+                event=event_from_row(row, self._cipher),
                 why_digest=row.why_digest,
                 prev_hash=row.prev_hash,
                 hash=row.hash,
@@ -258,6 +311,43 @@ class TrailRepository:
             for row in rows
         ]
         return StoredTrail(reference=str(reference), last_changed_at=case.updated_at, links=links)
+
+    async def replace_seals(self, reference: str, links: Sequence[ChainedEvent]) -> None:
+        """Store new seals for existing entries (``python -m bot_app.admin.trail reseal``):
+        the only update of an event row outside retention, and only of its chain columns."""
+        case_id = select(CaseRow.id).where(CaseRow.reference == reference).scalar_subquery()
+        for link in links:
+            await self._session.execute(
+                update(CaseEventRow)
+                .where(CaseEventRow.case_id == case_id, CaseEventRow.seq == link.event.seq)
+                .values(why_digest=link.why_digest, prev_hash=link.prev_hash, hash=link.hash)
+                .execution_options(synchronize_session=False)
+            )
+        if links:
+            head = links[-1]
+            self._checkpoints.append(checkpoint(reference, head.event.seq, head.hash, self.keys))
+
+    def take_checkpoints(self) -> list[Checkpoint]:
+        """The heads re-sealed since the last call (the unit of work logs them on commit)."""
+        taken, self._checkpoints = self._checkpoints, []
+        return taken
+
+    async def rotate_reasons(self, cipher: Cipher) -> int:
+        """Seal every reason with the first data key (``python -m bot_app.keys rotate``):
+        rotated if sealed, sealed if stored in the clear by an older version."""
+        rows = (
+            await self._session.execute(
+                select(CaseEventRow.id, CaseEventRow.why).where(CaseEventRow.why.is_not(None))
+            )
+        ).all()
+        for row in rows:
+            await self._session.execute(
+                update(CaseEventRow)
+                .where(CaseEventRow.id == row.id, CaseEventRow.why == row.why)
+                .values(why=reseal_text(cipher, row.why))
+                .execution_options(synchronize_session=False)
+            )
+        return len(rows)
 
     async def references(self) -> list[str]:
         """Every stored case reference, in the order the cases were opened."""
@@ -268,16 +358,22 @@ class TrailRepository:
         )
 
 
-def event_from_row(row: CaseEventRow) -> CaseEvent:
+def event_from_row(row: CaseEventRow, cipher: Cipher | None) -> CaseEvent:
     return CaseEvent(
         seq=row.seq,
         at=row.at,
         actor=Actor(id=row.actor_id, name=row.actor_name),
         kind=row.kind,
         what=row.what,
-        why=row.why,
+        why=open_text(cipher, row.why),
         data=row.data,
     )
+
+
+def log_checkpoints(checkpoints: Iterable[Checkpoint]) -> None:
+    """Write committed heads to the log: the trail's anchor outside the database."""
+    for point in checkpoints:
+        checkpoint_log.info("%s", point.line())
 
 
 def _identity_values(case: Case) -> dict[str, Any]:

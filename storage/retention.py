@@ -3,14 +3,19 @@
 Both actions are the only exceptions to "the trail is append-only" (architecture.md), and both
 leave a record: anonymisation appends a ``retention.anonymised`` event to the case's own
 trail before it erases the narrative of the events before it, the details, the agency
-reports and the ballots' rationales; deletion removes the case and every row that refers to
-it - by foreign key, or by its reference alone - leaving a tombstone here that says what
-existed (its reference, how many entries, the last fingerprint) and who removed it, when and
-under which policy.
+reports, the ballots' rationales and the messages queued about the case (a details card, a
+dispute party's position); deletion removes the case and every row that refers to it - by
+foreign key, or by its reference alone - leaving a tombstone here that says what existed (its
+reference, how many entries, the last seal) and who removed it, when and under which policy.
+
+Every table that can hold a case's text is one of these; the rest hold only what runs the
+process (stages, dates, who, keys). ``tests/e2e/test_canary_columns.py`` reads every column
+of every table after a journey and after anonymisation to keep it so.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +27,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from safeguarding.case import CaseEvent, Stage
 from safeguarding.retention import HOLD, RELEASED
 from safeguarding.trail import ANONYMISED
-from storage.details import CaseDetailsRow
+from storage.details import CaseDetailsRow, Cipher
 from storage.models import Base, CaseEventRow, CaseRow, UTCDateTime
+from storage.outbox import OutboxRow, OutboxStatus
 from storage.rapid_review import AgencyReportRow, VoteRow
 from storage.repositories import event_from_row
+
+# Outbox rows still to be sent (or being sent): erased with their case, they are never sent.
+_UNFINISHED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
 # Columns by which a row refers to a case through its reference alone, with no foreign key
 # (submissions, agency reports, ballots, reminders, dispute timers, the outbox, the access
@@ -72,8 +81,9 @@ class RetentionLogEntry:
 
 
 class RetentionRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, cipher: Cipher | None = None) -> None:
         self._session = session
+        self._cipher = cipher  # opens the reasons of holds and releases
 
     async def closed_cases(self) -> list[ClosedCase]:
         """Every closed case, oldest closure first, with its retention events."""
@@ -102,7 +112,7 @@ class RetentionRepository:
         )
         events: dict[int, list[CaseEvent]] = {}
         for row in rows:
-            events.setdefault(row.case_id, []).append(event_from_row(row))
+            events.setdefault(row.case_id, []).append(event_from_row(row, self._cipher))
         return [
             ClosedCase(reference=c.reference, closed_at=c.closed_at, events=events.get(c.id, []))
             for c in cases
@@ -148,10 +158,44 @@ class RetentionRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def erase_messages(self, reference: str, *, at: datetime) -> int:
+        """Erase what the outbox queued about the case, keeping each row's key and outcome.
+
+        The key stays so that the same message is never queued again; the activity (a
+        details card, a position) goes, and a message not yet sent never will be. Messages
+        about the case are found by their case reference, or by a key that names it.
+        Returns how many were erased.
+        """
+        ids = await self._message_ids(reference)
+        unsent = OutboxRow.status.in_(_UNFINISHED)
+        for which, changes in ((unsent, {"status": OutboxStatus.SUPERSEDED.value}), (~unsent, {})):
+            await self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), which)
+                .values(activity={}, updated_at=at, **changes)
+                .execution_options(synchronize_session=False)
+            )
+        return len(ids)
+
+    async def _message_ids(self, reference: str) -> list[int]:
+        names = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(reference)}(?![0-9])")
+        rows = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.key, OutboxRow.case_reference).where(
+                (OutboxRow.case_reference == reference)
+                | OutboxRow.key.contains(reference, autoescape=True)
+            )
+        )
+        return [
+            row.id for row in rows.all() if row.case_reference == reference or names.search(row.key)
+        ]
+
     async def delete_case(self, reference: str) -> None:
         """Delete the case row and every row, in any table, that refers to it."""
         from storage.schema import metadata  # every feature's tables, registered on import
 
+        await self._session.execute(
+            delete(OutboxRow).where(OutboxRow.id.in_(await self._message_ids(reference)))
+        )
         cases = metadata.tables[CaseRow.__tablename__]
         for table in metadata.sorted_tables:
             if table is cases or table.name == RetentionLogRow.__tablename__:

@@ -21,6 +21,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from safeguarding.trail import TrailKeys
 from storage.access_log import AccessLogRepository
 from storage.channels import ChannelRepository
 from storage.conversations import ConversationRepository
@@ -30,7 +31,12 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.rapid_review import RapidReviewRepository
 from storage.reminders import ReminderRepository
-from storage.repositories import CaseRepository, TrailRepository
+from storage.repositories import (
+    UNCONFIGURED_TRAIL,
+    CaseRepository,
+    TrailRepository,
+    log_checkpoints,
+)
 from storage.retention import RetentionRepository
 from storage.submissions import SubmissionRepository
 
@@ -38,9 +44,10 @@ from storage.submissions import SubmissionRepository
 class _Repositories:
     """The repositories of one transaction, built on first use."""
 
-    def __init__(self, session: AsyncSession, cipher: Cipher | None) -> None:
+    def __init__(self, session: AsyncSession, cipher: Cipher | None, trail: TrailKeys) -> None:
         self.session = session
         self._cipher = cipher
+        self._trail = trail
 
     def _needs_cipher(self) -> Cipher:
         if self._cipher is None:
@@ -49,11 +56,11 @@ class _Repositories:
 
     @cached_property
     def cases(self) -> CaseRepository:
-        return CaseRepository(self.session)
+        return CaseRepository(self.session, cipher=self._cipher, trail=self._trail)
 
     @cached_property
     def trail(self) -> TrailRepository:
-        return TrailRepository(self.session)
+        return TrailRepository(self.session, cipher=self._cipher, trail=self._trail)
 
     @cached_property
     def details(self) -> CaseDetailsRepository:
@@ -69,7 +76,7 @@ class _Repositories:
 
     @cached_property
     def outbox(self) -> OutboxRepository:
-        return OutboxRepository(self.session)
+        return OutboxRepository(self.session, cipher=self._cipher)
 
     @cached_property
     def channels(self) -> ChannelRepository:
@@ -97,7 +104,7 @@ class _Repositories:
 
     @cached_property
     def retention(self) -> RetentionRepository:
-        return RetentionRepository(self.session)
+        return RetentionRepository(self.session, cipher=self._cipher)
 
 
 class UnitOfWork:
@@ -105,21 +112,28 @@ class UnitOfWork:
 
     The object can be reused for another block afterwards (each block gets a fresh session),
     but not entered twice at once. ``cipher`` encrypts what may identify a child (details,
-    agency reports); a unit of work without one refuses to open those repositories.
+    agency reports, reasons, queued messages); a unit of work without one refuses to open the
+    details and reports, and stores other text as given (``storage/sealed.py``). ``trail``
+    seals the evidence trail; the heads it appended are logged as checkpoints on commit.
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, cipher: Cipher | None = None
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        cipher: Cipher | None = None,
+        trail: TrailKeys | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._cipher = cipher
+        self._trail = trail or UNCONFIGURED_TRAIL
         self._repositories: _Repositories | None = None
 
     async def __aenter__(self) -> Self:
         if self._repositories is not None:
             raise RuntimeError("this unit of work is already in use; create another one")
         session = self._session_factory()
-        self._repositories = _Repositories(session, self._cipher)
+        self._repositories = _Repositories(session, self._cipher, self._trail)
         await session.begin()
         return self
 
@@ -202,8 +216,22 @@ class UnitOfWork:
         return self._open.retention
 
     async def commit(self) -> None:
-        """Make the action's changes permanent. Work after a commit starts a new transaction."""
-        await self._open.session.commit()
+        """Make the action's changes permanent. Work after a commit starts a new transaction.
+
+        Only then are the appended heads logged: a checkpoint of a rolled-back append would
+        name an entry that never existed.
+        """
+        repositories = self._open
+        await repositories.session.commit()
+        appended = vars(repositories)  # the repositories built so far (cached properties)
+        for name in ("cases", "trail"):
+            if name in appended:
+                log_checkpoints(appended[name].take_checkpoints())
 
     async def rollback(self) -> None:
-        await self._open.session.rollback()
+        repositories = self._open
+        await repositories.session.rollback()
+        appended = vars(repositories)
+        for name in ("cases", "trail"):
+            if name in appended:
+                appended[name].take_checkpoints()  # never committed: nothing to anchor

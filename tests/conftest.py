@@ -1,20 +1,34 @@
 """Test-wide fixtures: which databases the storage and end-to-end tests run on.
 
-Tests that take the ``database_url`` fixture run once per available database: always SQLite
-(a file in the test's tmp dir), and PostgreSQL when it is reachable. ``TEST_POSTGRES_URL``
-points at a server whose user may create databases (default: this machine's trust-auth
-server); ``TEST_POSTGRES=require`` turns "unreachable" into a failure (CI sets it) and
-``TEST_POSTGRES=off`` skips PostgreSQL. Each PostgreSQL test gets a database of its own,
-dropped afterwards, so tests never see each other's rows.
+Tests that take the ``database_url`` or ``migrated_database_url`` fixture run once per
+available database: always SQLite (a file in the test's tmp dir), and PostgreSQL when it is
+reachable. ``TEST_POSTGRES_URL`` points at a server whose user may create databases (default:
+this machine's trust-auth server); ``TEST_POSTGRES=require`` turns "unreachable" into a
+failure (CI sets it) and ``TEST_POSTGRES=off`` skips PostgreSQL. Each test gets a database of
+its own, dropped afterwards, so tests never see each other's rows.
+
+* ``database_url``: an empty database, for the tests of the migrations themselves.
+* ``migrated_database_url``: a database at the latest schema. Running every migration for
+  every test cost a third of the run, so each process (each xdist worker) migrates once into
+  a template and every test gets a copy: ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, a
+  copied file on SQLite. The template is built by the real migrations (never
+  ``create_all``), so the tests still prove the migrations match what the code expects.
+
+Under pytest-xdist the controller probes PostgreSQL once and hands the answer to the workers
+(``pytest_configure_node``), so every worker parametrises the same tests and the summary line
+"Databases tested: ..." is printed by the controller, which is the process that reports.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -25,6 +39,8 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 POSTGRES_MODE = os.environ.get("TEST_POSTGRES", "auto").lower()
+#: The key under which the controller passes the probe's result to xdist workers.
+_WORKER_INPUT_KEY = "cspr_postgres_status"
 
 _postgres_status: dict[str, str | bool] = {"available": False, "reason": "not checked"}
 
@@ -45,6 +61,12 @@ async def _probe_postgres() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    worker_input: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        # An xdist worker: the controller has probed already (and refused to start if
+        # TEST_POSTGRES=require and the server is down); use its answer.
+        _postgres_status.update(worker_input[_WORKER_INPUT_KEY])
+        return
     if POSTGRES_MODE == "off":
         _postgres_status.update(available=False, reason="TEST_POSTGRES=off")
         return
@@ -60,17 +82,37 @@ def pytest_configure(config: pytest.Config) -> None:
         _postgres_status.update(available=True, reason="reachable")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist (controller): give each worker the probe's result before it collects."""
+    node.workerinput[_WORKER_INPUT_KEY] = dict(_postgres_status)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database_url" in metafunc.fixturenames:
+    # ``database_backend`` is in the closure of every database fixture (``database_url``,
+    # ``migrated_database_url`` and what is built on them).
+    if "database_backend" in metafunc.fixturenames:
         postgres = ["postgresql"] if _postgres_status["available"] else []
         # Behaviour only a shared server has (several workers on one database) is tested on
         # PostgreSQL alone; without it such a test is reported as not run, with the reason.
         only_postgres = metafunc.definition.get_closest_marker("postgres_only") is not None
-        backends = postgres if only_postgres else ["sqlite", *postgres]
+        # The Teams edge and the command-line tools behave the same on either database; their
+        # tests run once, on SQLite, and the journeys and storage tests run on both.
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        if only_postgres:
+            backends = postgres
+        elif only_sqlite:
+            backends = ["sqlite"]
+        else:
+            backends = ["sqlite", *postgres]
         metafunc.parametrize("database_backend", backends, scope="function")
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker's output is not shown; the controller reports
     if _postgres_status["available"]:
         terminalreporter.write_line(f"Databases tested: SQLite and PostgreSQL ({POSTGRES_URL})")
     else:
@@ -86,7 +128,8 @@ def database_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def _admin(sql: str) -> None:
+async def _admin(*statements: str) -> None:
+    """Run ``statements`` in order on the server's maintenance database (one connection)."""
     import asyncpg
 
     url = make_url(POSTGRES_URL)
@@ -98,20 +141,137 @@ async def _admin(sql: str) -> None:
         database=url.database,
     )
     try:
-        await conn.execute(sql)
+        for sql in statements:
+            await conn.execute(sql)
     finally:
         await conn.close()
 
 
+def _postgres_url(database: str) -> str:
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture
 async def database_url(database_backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database (no tables) on the backend of this parametrisation, as a URL."""
+    """An empty database (no tables) on the backend of this parametrisation, as a URL.
+
+    Only for tests of the migrations themselves; a test that also takes
+    ``migrated_database_url`` gets a second, separate database.
+    """
     if database_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        yield _sqlite_url(tmp_path / "test.db")
         return
     name = f"t_{uuid.uuid4().hex[:16]}"
     await _admin(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield _postgres_url(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class MigratedTemplates:
+    """One database per backend, migrated to the latest revision once per process.
+
+    Built on first use, so a worker that runs no PostgreSQL test creates no PostgreSQL
+    template. Names carry the xdist worker and a random part: several workers, and several
+    engineers' runs, share one PostgreSQL server.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self._prefix = f"tpl_{worker}_{uuid.uuid4().hex[:12]}"
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    async def sqlite_file(self) -> Path:
+        """The migrated SQLite file: copy it, never open it."""
+        if self._sqlite is None:
+            # Imported here, not at the top: the unit ring loads this conftest too and never
+            # needs storage.
+            from storage.db import migrate
+
+            path = self._folder / f"{self._prefix}.db"
+            await migrate(_sqlite_url(path))
+            _fold_in_write_ahead_log(path)
+            self._sqlite = path
+        return self._sqlite
+
+    async def postgres_database(self) -> str:
+        """The migrated PostgreSQL database's name, for ``CREATE DATABASE ... TEMPLATE``."""
+        if self._postgres is None:
+            from storage.db import migrate
+
+            name = self._prefix
+            await _admin(f'CREATE DATABASE "{name}"')
+            try:
+                await migrate(_postgres_url(name))
+                # PostgreSQL copies a template only while nobody is connected to it. The
+                # migration's engine is disposed by now; refusing new connections means no
+                # test can hold one open by mistake and break every later copy.
+                await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            except BaseException:
+                # Half-migrated is no template: drop it, and let the next test try again
+                # (and fail the same way, showing why).
+                await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
+            self._postgres = name
+        return self._postgres
+
+    def close(self) -> None:
+        """Drop the PostgreSQL template (the SQLite file goes with pytest's tmp dirs)."""
+        if self._postgres is not None:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{self._postgres}" WITH (FORCE)'))
+            self._postgres = None
+
+
+def _fold_in_write_ahead_log(path: Path) -> None:
+    """Checkpoint the WAL into the main file, so that copying that one file copies it all.
+
+    Closing the migration's engine normally does this already (the last connection to close
+    checkpoints and removes ``-wal``); the copies must not depend on "normally".
+    """
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise RuntimeError(f"{wal} still holds changes after a checkpoint")
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated-templates"))
+    try:
+        yield templates
+    finally:
+        templates.close()
+
+
+@pytest.fixture
+async def migrated_database_url(
+    database_backend: str, tmp_path: Path, migrated_templates: MigratedTemplates
+) -> AsyncIterator[str]:
+    """A database of this test's own at the latest schema, on this parametrisation's backend.
+
+    A copy of the process's migrated template, so it holds exactly what running the
+    migrations on an empty database would, without running them again.
+    """
+    if database_backend == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(await migrated_templates.sqlite_file(), path)
+        yield _sqlite_url(path)
+        return
+    template = await migrated_templates.postgres_database()
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    try:
+        yield _postgres_url(name)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

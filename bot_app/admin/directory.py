@@ -151,6 +151,7 @@ async def import_directory(
 ) -> ImportReport:
     """Make the stored directory match the file (chat grants of listed people are kept)."""
     people = uow.people
+    await people.lock_for_import()
     stored_settings = await people.settings()
     report = ImportReport(source=directory.source)
     if only_if_changed and stored_settings.get(FILE_DIGEST) == directory.digest:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot_app.core.transactions import Transactions
+from bot_app.keys import cipher, data_keys, trail_keys
 from bot_app.settings import Settings
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor
@@ -126,9 +127,9 @@ async def _anonymise(
         actor=by,
         at=at,
         what=(
-            "Anonymised under the retention policy: the child's details, the agency reports and "
-            "every recorded reason and rationale were erased; the reference, stages, dates and "
-            "fingerprints remain."
+            "Anonymised under the retention policy: the child's details, the agency reports, "
+            "every recorded reason and rationale and the messages about the case were erased; "
+            "the reference, stages, dates and fingerprints remain."
         ),
         why=f"Retention policy: {policy.describe()}.",
         data={"years_after_closure": policy.years_after_closure, "reasons_erased": erased},
@@ -139,6 +140,7 @@ async def _anonymise(
     await retention.erase_details(reference)
     await retention.erase_reports(reference)
     await retention.erase_rationales(reference)
+    await retention.erase_messages(reference, at=at)
     stored = await uow.trail.trail(reference)
     await retention.log(
         _log_entry(reference, "anonymised", case.closed_at, stored, by=by, at=at, policy=policy),
@@ -203,7 +205,8 @@ async def _command(settings: Settings, *, run: bool) -> tuple[str, bool]:
     policy = policy_from(settings)
     calendar = settings.calendar()
     user = getpass.getuser()
-    tx = Transactions(sessions)
+    keys = data_keys(settings)
+    tx = Transactions(sessions, cipher=cipher(keys), trail=trail_keys(settings, keys))
     now = datetime.now(UTC)  # the command line's own moment: this run is its tick
     try:
         if not run:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot_app.cases import services
-from bot_app.cases.messages import HubCards
+from bot_app.cases import closure, governance, services
+from bot_app.cases.messages import ClosureMessages, HubCards
 from bot_app.cases.views import (
     DEADLINE_HORIZON_WORKING_DAYS,
     NOTHING_SENT,
@@ -16,16 +16,31 @@ from bot_app.cases.views import (
     deadline_list,
     status_view,
 )
-from bot_app.core.answers import CardAnswer, Reply, ShowCard, Toast, card, text
-from bot_app.core.payloads import CardPayload, CaseArgs, CaseData, FormText, NoArgs, PickedDate
+from bot_app.core.answers import CardAnswer, Refusal, Reply, ShowCard, Toast, card, text
+from bot_app.core.payloads import (
+    CardPayload,
+    CaseArgs,
+    CaseData,
+    FormText,
+    NoArgs,
+    PickedDate,
+    WholeNumber,
+)
 from bot_app.core.payloads import Reference as ReferenceField
 from bot_app.core.routing import Router
 from bot_app.core.transactions import Transactions
 from bot_app.core.turn import Turn
+from cards.base import Card
 from cards.case import (
+    VERB_CLOSURE_CHALLENGE,
+    VERB_CLOSURE_CONFIRM,
+    VERB_CORRECT,
     VERB_DETAILS,
     VERB_NOT_MET,
+    VERB_OPEN_CORRECTION,
+    VERB_PANEL_NOT_NOTIFIED,
     VERB_PANEL_NOTIFIED,
+    VERB_STATUTORY_NOTIFIED,
     cases_card,
     deadlines_card,
     details_card,
@@ -51,11 +66,59 @@ class CriteriaNotMet(CardPayload):
     reason: FormText = ""
 
 
+class CorrectCase(CardPayload):
+    """The correction form (personal chat); an empty answer leaves a fact as it is."""
+
+    reference: ReferenceField
+    reason: FormText = ""
+    route: FormText = ""
+    aware_on: PickedDate = None
+    incident_on: PickedDate = None
+    outcome: FormText = ""
+    abuse: FormText = ""
+    harm_types: FormText | None = None  # absent: not on the form
+    age_band: FormText = ""
+    looked_after: FormText = ""
+    cp_plan: FormText = ""
+    eotas: FormText = ""
+    child_perpetrator: FormText = ""
+    care_leaver: FormText = ""
+    care_leaver_age: FormText = ""
+    outside_england: FormText = ""
+
+
+class PanelNotNotified(CardPayload):
+    reference: ReferenceField
+    why_not: FormText = ""
+
+
+class StatutoryNotified(CardPayload):
+    reference: ReferenceField
+    notice: FormText = ""
+    notified_on: PickedDate = None
+
+
+class ClosureAnswer(CardPayload):
+    """A representative's Confirm, or Challenge with its reason."""
+
+    reference: ReferenceField
+    number: WholeNumber
+    reason: FormText = ""
+
+
 class CaseHandlers:
-    def __init__(self, *, tx: Transactions, views: CaseViews, hub_cards: HubCards) -> None:
+    def __init__(
+        self,
+        *,
+        tx: Transactions,
+        views: CaseViews,
+        hub_cards: HubCards,
+        closure_messages: ClosureMessages,
+    ) -> None:
         self._tx = tx
         self._views = views
         self._hub_cards = hub_cards
+        self._closure = closure_messages
 
     def register(self, router: Router) -> None:
         router.add_command(
@@ -97,6 +160,37 @@ class CaseHandlers:
             self.criteria_not_met,
             payload=CriteriaNotMet,
             action=Action.CLOSE_CRITERIA_NOT_MET,
+        )
+        router.add_verb(
+            VERB_OPEN_CORRECTION,
+            self.open_correction,
+            payload=CaseData,
+            action=Action.CORRECT_CASE,
+        )
+        router.add_verb(VERB_CORRECT, self.correct, payload=CorrectCase, action=Action.CORRECT_CASE)
+        router.add_verb(
+            VERB_PANEL_NOT_NOTIFIED,
+            self.panel_not_notified,
+            payload=PanelNotNotified,
+            action=Action.RECORD_PANEL_NOTIFICATION,
+        )
+        router.add_verb(
+            VERB_STATUTORY_NOTIFIED,
+            self.statutory_notified,
+            payload=StatutoryNotified,
+            action=Action.RECORD_STATUTORY_NOTIFICATION,
+        )
+        router.add_verb(
+            VERB_CLOSURE_CONFIRM,
+            self.confirm_closure,
+            payload=ClosureAnswer,
+            action=Action.CONFIRM_CLOSURE,
+        )
+        router.add_verb(
+            VERB_CLOSURE_CHALLENGE,
+            self.challenge_closure,
+            payload=ClosureAnswer,
+            action=Action.CONFIRM_CLOSURE,
         )
         router.add_orphan_submit(self.already_submitted)
 
@@ -151,7 +245,7 @@ class CaseHandlers:
             notified_time=payload.notified_time,
         )
 
-        async def work(uow: UnitOfWork) -> Case:
+        async def work(uow: UnitOfWork) -> Case | services.Refused:
             return await services.record_panel_notified(
                 command,
                 uow,
@@ -164,16 +258,135 @@ class CaseHandlers:
         return self._hub_card(await self._tx.run(work), turn)
 
     async def criteria_not_met(self, turn: Turn, payload: CriteriaNotMet) -> CardAnswer:
-        command = services.CloseCriteriaNotMet(
+        """The Hub proposes; the partners' representatives decide."""
+        command = closure.ProposeClosure(
             actor=turn.actor, reference=payload.reference, reason=payload.reason
         )
 
-        async def work(uow: UnitOfWork) -> Case:
-            return await services.close_criteria_not_met(
-                command, uow, now=turn.now, today=turn.today, hub_cards=self._hub_cards
+        async def work(uow: UnitOfWork) -> Case | services.Refused:
+            return await closure.propose(
+                command,
+                uow,
+                now=turn.now,
+                today=turn.today,
+                hub_cards=self._hub_cards,
+                messages=self._closure,
             )
 
         return self._hub_card(await self._tx.run(work), turn)
+
+    # --- corrections and notifications beyond the Panel ------------------------------
+
+    async def open_correction(self, turn: Turn, payload: CaseData) -> CardAnswer:
+        command = governance.OpenCorrection(
+            actor=turn.actor,
+            reference=payload.reference,
+            in_personal_chat=turn.is_personal,
+            activity_id=turn.activity_id,
+        )
+        opened = await self._tx.run(
+            lambda uow: governance.open_correction(
+                command, uow, today=turn.today, now=turn.now, views=self._views
+            )
+        )
+        return Toast(SENT_PRIVATELY) if opened.sent_privately else ShowCard(opened.card)
+
+    async def correct(self, turn: Turn, payload: CorrectCase) -> CardAnswer:
+        command = governance.CorrectCase(
+            actor=turn.actor,
+            reference=payload.reference,
+            reason=payload.reason,
+            route=payload.route,
+            aware_on=payload.aware_on,
+            incident_on=payload.incident_on,
+            outcome=payload.outcome,
+            abuse=payload.abuse,
+            harm_types=payload.harm_types,
+            age_band=payload.age_band,
+            looked_after=payload.looked_after,
+            cp_plan=payload.cp_plan,
+            eotas=payload.eotas,
+            child_perpetrator=payload.child_perpetrator,
+            care_leaver=payload.care_leaver,
+            care_leaver_age=payload.care_leaver_age,
+            outside_england=payload.outside_england,
+        )
+        result = await self._tx.run(
+            lambda uow: governance.correct(
+                command,
+                uow,
+                now=turn.now,
+                today=turn.today,
+                views=self._views,
+                hub_cards=self._hub_cards,
+            )
+        )
+        return _shown(result.card if isinstance(result, governance.Corrected) else result)
+
+    async def panel_not_notified(self, turn: Turn, payload: PanelNotNotified) -> CardAnswer:
+        command = governance.RecordWhyNotNotified(
+            actor=turn.actor, reference=payload.reference, reason=payload.why_not
+        )
+        result = await self._tx.run(
+            lambda uow: governance.record_why_not_notified(
+                command,
+                uow,
+                now=turn.now,
+                today=turn.today,
+                views=self._views,
+                hub_cards=self._hub_cards,
+            )
+        )
+        return _shown(result.card if isinstance(result, governance.Corrected) else result)
+
+    async def statutory_notified(self, turn: Turn, payload: StatutoryNotified) -> CardAnswer:
+        command = governance.RecordStatutoryNotification(
+            actor=turn.actor,
+            reference=payload.reference,
+            notice=payload.notice,
+            notified_on=payload.notified_on,
+        )
+        result = await self._tx.run(
+            lambda uow: governance.record_statutory_notification(
+                command,
+                uow,
+                now=turn.now,
+                today=turn.today,
+                views=self._views,
+                hub_cards=self._hub_cards,
+            )
+        )
+        return self._hub_card(result, turn)
+
+    # --- the partners' representatives on a proposal to close -------------------------
+
+    async def confirm_closure(self, turn: Turn, payload: ClosureAnswer) -> CardAnswer:
+        return await self._answer_closure(turn, payload, challenge=False)
+
+    async def challenge_closure(self, turn: Turn, payload: ClosureAnswer) -> CardAnswer:
+        return await self._answer_closure(turn, payload, challenge=True)
+
+    async def _answer_closure(
+        self, turn: Turn, payload: ClosureAnswer, *, challenge: bool
+    ) -> CardAnswer:
+        command = closure.AnswerClosure(
+            actor=turn.actor,
+            reference=payload.reference,
+            number=payload.number,
+            challenge=challenge,
+            reason=payload.reason,
+        )
+        result = await self._tx.run(
+            lambda uow: closure.answer(
+                command,
+                uow,
+                now=turn.now,
+                today=turn.today,
+                hub_cards=self._hub_cards,
+                messages=self._closure,
+            )
+        )
+        return _shown(result.card if isinstance(result, closure.Answered) else result)
 
     # --- a notification's Send pressed again -------------------------------------------
 
@@ -185,5 +398,13 @@ class CaseHandlers:
         reference = await self._tx.read(lambda uow: services.notification_sent_as(token, uow))
         return text(NOTHING_SENT if reference is None else already_sent(reference))
 
-    def _hub_card(self, case: Case, turn: Turn) -> CardAnswer:
-        return ShowCard(hub_card(self._views.card_view(case, turn.today)))
+    def _hub_card(self, result: Case | services.Refused, turn: Turn) -> CardAnswer:
+        if isinstance(result, services.Refused):
+            return Refusal(result.code, result.message)
+        return ShowCard(hub_card(self._views.card_view(result, turn.today)))
+
+
+def _shown(result: Card | services.Refused) -> CardAnswer:
+    if isinstance(result, services.Refused):
+        return Refusal(result.code, result.message)
+    return ShowCard(result)

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot_app.cases.views import CaseViews
+from bot_app.cases.views import CaseViews, closure_view
 from bot_app.core.people import People
-from bot_app.core.posting import post_to_hub, post_to_person, update_message
-from cards.case import DetailsView, details_card, hub_card
+from bot_app.core.posting import post_to_hub, post_to_people, post_to_person, update_message
+from cards.base import Card
+from cards.case import (
+    DecisionView,
+    DetailsView,
+    closure_card,
+    decision_card,
+    details_card,
+    hub_card,
+)
+from safeguarding import closure
 from safeguarding.case import Actor, Case
-from safeguarding.roles import Person
+from safeguarding.roles import Person, Role
 from storage.uow import UnitOfWork
 
 HUB_CARD_POSTED = "hub_card.posted"  # data: {"keys": outbox keys of every copy of the card}
@@ -101,3 +110,98 @@ async def send_details_privately(
         reference,
         now=now,
     )
+
+
+def closure_key(reference: str, number: int) -> str:
+    """The representatives' cards about one proposal to close a case (one copy each)."""
+    return f"closure:{reference}:{number}"
+
+
+class ClosureMessages:
+    """Who is told about a proposal to close a case as not meeting the criteria.
+
+    The partners' representatives (the CSPR Group's core members, and their deputies) get the
+    card with the Hub's reason in their personal chats - never a channel, as the reason may
+    describe the child. Once they decide, the notifier and the notifying agency's
+    safeguarding leads are told, personally, so they can disagree.
+    """
+
+    def __init__(self, *, people: People, confirmations: int) -> None:
+        self._people = people
+        self._confirmations = confirmations  # 0: every core member
+
+    async def required(self, uow: UnitOfWork) -> int:
+        """How many representatives must confirm: the setting, else every core member."""
+        if self._confirmations > 0:
+            return self._confirmations
+        return max(1, len(await self._people.people_with(uow, Role.CSPRG_MEMBER)))
+
+    async def ask_representatives(
+        self, uow: UnitOfWork, case: Case, number: int, *, now: datetime
+    ) -> None:
+        members = await self._people.people_with(uow, Role.CSPRG_MEMBER)
+        deputies = await self._people.people_with(uow, Role.CSPRG_DEPUTY)
+        card = closure_card(closure_view(case, number, await self.required(uow)))
+        reference = str(case.reference)
+        await post_to_people(
+            uow,
+            [*members, *deputies],
+            card,
+            closure_key(reference, number),
+            reference,
+            now=now,
+            summary=f"{reference}: the Hub proposes closing it (criteria not met)",
+        )
+
+    async def card(self, uow: UnitOfWork, case: Case, number: int) -> Card:
+        """The representatives' card about proposal ``number``, as the case now stands."""
+        return closure_card(closure_view(case, number, await self.required(uow)))
+
+    async def update_cards(
+        self, uow: UnitOfWork, case: Case, number: int, *, now: datetime
+    ) -> Card:
+        """Every representative's copy, redrawn; returns the card as it now stands."""
+        card = await self.card(uow, case, number)
+        reference = str(case.reference)
+        for original in await uow.outbox.copies_of(closure_key(reference, number)):
+            await update_message(
+                uow,
+                original,
+                card,
+                f"{original}:update:{len(case.events)}",
+                now=now,
+                case_reference=reference,
+            )
+        return card
+
+    async def tell_decision(
+        self, uow: UnitOfWork, case: Case, number: int, *, decided_on: str, now: datetime
+    ) -> None:
+        """The notifier and the notifying agency's leads, in their personal chats."""
+        reference = str(case.reference)
+        proposal = next(p for p in closure.proposals_of(case) if p.number == number)
+        reason = proposal.reason or "See the case record."
+        key = f"closure-decision:{reference}:{number}"
+        notifier = str(case.facts.get("notifier_object_id") or "")
+        agency = str(case.facts.get("agency") or "")
+        leads = await self._people.people_with(uow, Role.AGENCY_LEAD, agency) if agency else []
+        for lead in leads:
+            await post_to_person(
+                uow,
+                lead.object_id,
+                decision_card(DecisionView(reference, reason, decided_on, can_disagree=True)),
+                f"{key}:person:{lead.object_id}",
+                reference,
+                now=now,
+                summary=f"{reference}: criteria not met",
+            )
+        if notifier and notifier not in {lead.object_id for lead in leads}:
+            await post_to_person(
+                uow,
+                notifier,
+                decision_card(DecisionView(reference, reason, decided_on, can_disagree=False)),
+                f"{key}:person:{notifier}",
+                reference,
+                now=now,
+                summary=f"{reference}: criteria not met",
+            )

@@ -7,21 +7,24 @@ with the action or not at all.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot_app.cases.messages import HubCards, send_details_privately
-from bot_app.cases.views import CRITERIA_NOT_MET, CaseViews, details_view
+from bot_app.cases.views import CaseViews, details_view
 from bot_app.core.people import actor_of
-from cards.case import MAX_REASON_CHARS, DetailsView
-from safeguarding import milestones
-from safeguarding.case import Case, Stage
-from safeguarding.clocks import format_day
-from safeguarding.errors import InvalidInput
+from cards.case import DetailsView
+from safeguarding import panel
+from safeguarding import rapid_review as rr
+from safeguarding.case import Case
+from safeguarding.errors import DomainError, InvalidInput
 from safeguarding.policy import Action, can, may_see_case, require_case_access
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 OPEN_CASES_SHOWN = 200
 
@@ -59,13 +62,6 @@ class RecordPanelNotified:
     reference: CaseReference
     notified_on: date | None
     notified_time: str
-
-
-@dataclass(frozen=True)
-class CloseCriteriaNotMet:
-    actor: Person
-    reference: CaseReference
-    reason: str
 
 
 async def show_status(command: ShowStatus, uow: UnitOfWork, *, now: datetime) -> CaseStatus:
@@ -111,76 +107,57 @@ async def record_panel_notified(
     today: date,
     views: CaseViews,
     hub_cards: HubCards,
-) -> Case:
-    """Record when the Hub told the national Panel, late or not, and move the case on.
+) -> Case | Refused:
+    """Record when the Hub told the national Panel, late or not, and move a new case on.
 
-    A second press (or a colleague's) changes nothing: the case as it stands is returned.
+    Possible on any open case where the serious-case definition may apply (the Hub may have
+    reclassified it, or the CSPR Group recommended a CSPR). Recorded once: a second record is
+    refused with the first one's date and author, and the attempt is kept in the trail.
     """
     if command.notified_on is None:
         raise InvalidInput("Please choose the date the Panel was notified with the date picker.")
-    notified_on, time = command.notified_on, command.notified_time
-    if notified_on > today:
-        raise InvalidInput("The Panel can't have been notified in the future.")
+    notified_on = command.notified_on
     case = await uow.cases.get(command.reference)
-    if any(e.kind == milestones.PANEL_NOTIFIED for e in case.events):
-        return case
-    if notified_on < case.aware_on:
-        raise InvalidInput(
-            f"The Panel can't have been notified before the partners became aware "
-            f"({format_day(case.aware_on)})."
+    actor = actor_of(command.actor)
+    try:
+        panel.record_panel_notification(
+            case,
+            notified_on=notified_on,
+            notified_time=command.notified_time,
+            due=views.panel_due(case.aware_on),
+            may_apply=rr.may_be_serious(case),
+            actor=actor,
+            at=now,
+            today=today,
         )
-    due = views.panel_due(case.aware_on)
-    late = notified_on > due
-    actor = actor_of(command.actor)
-    case.record(
-        milestones.PANEL_NOTIFIED,
-        actor=actor,
-        at=now,
-        what=f"Panel notified on {format_day(notified_on)}{' at ' + time if time else ''}"
-        f" by {actor.name}" + (f" - late (due {format_day(due)})." if late else "."),
-        data={
-            "notified_on": notified_on.isoformat(),
-            "notified_time": time,
-            "notified_by": actor.name,
-            "late": late,
-        },
-    )
-    case.move_to(Stage.PANEL_NOTIFIED, actor=actor, at=now)
+    except DomainError as refused:
+        return await refuse(
+            uow, case, command.actor, "record the Panel notification", refused, now=now
+        )
     await hub_cards.refresh_hub_card(uow, case, today=today, now=now)
     return case
 
 
-async def close_criteria_not_met(
-    command: CloseCriteriaNotMet,
-    uow: UnitOfWork,
-    *,
-    now: datetime,
-    today: date,
-    hub_cards: HubCards,
-) -> Case:
-    """Close a case the Hub finds outside the criteria for a review, with its reason.
+@dataclass(frozen=True)
+class Refused:
+    """Refused, and the attempt kept in the case's trail; ``message`` says why."""
 
-    A case already closed (by a colleague, say) is returned as it stands.
+    code: str
+    message: str
+
+
+async def refuse(
+    uow: UnitOfWork, case: Case, actor: Person, action: str, error: DomainError, *, now: datetime
+) -> Refused:
+    """Keep a refused attempt on a case in its trail (nothing else changes), and say why.
+
+    Who tried what and why it was refused is part of the record a partnership must be able to
+    show (who decided and changed what, and when: domain.md, "Information governance").
     """
-    reason = " ".join(command.reason.split())
-    if not reason:
-        raise InvalidInput("Please give the reason the criteria are not met.")
-    if len(reason) > MAX_REASON_CHARS:
-        raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.")
-    case = await uow.cases.get(command.reference)
-    if not case.is_open:
-        return case
-    actor = actor_of(command.actor)
-    case.record(
-        CRITERIA_NOT_MET,
-        actor=actor,
-        at=now,
-        what="The Hub decided the criteria are not met.",
-        why=reason,
-    )
-    case.move_to(Stage.CLOSED, actor=actor, at=now, why=reason)
-    await hub_cards.refresh_hub_card(uow, case, today=today, now=now)
-    return case
+    log.info("%s refused on %s for %s", action, case.reference, actor.object_id)
+    panel.refusal(case, action=action, reason=error.user_message, actor=actor_of(actor), at=now)
+    await uow.cases.save(case)
+    return Refused(type(error).__name__, error.user_message)
 
 
 async def _read_details(

@@ -15,18 +15,28 @@ from cards.case import (
     CaseCardView,
     CaseListItem,
     ClockLine,
+    ClosureView,
+    CorrectionView,
     DeadlineItem,
     DetailsView,
     StatusView,
 )
-from safeguarding import disputes, milestones
+from safeguarding import closure, corrections, disputes, milestones, panel
+from safeguarding import rapid_review as rr
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
-from safeguarding.case import Case, Stage
+from safeguarding.case import CORRECTED, Case, Stage
 from safeguarding.case_clocks import CaseClock, ClockStatus, case_clocks
 from safeguarding.clocks import ClockId, ClockRule, clock_rule, compute_deadline, format_day
 from safeguarding.disputes import DisputePolicy
-from safeguarding.notification import LABELS, Route
-from safeguarding.rapid_review import can_start as can_start_rapid_review
+from safeguarding.notification import (
+    LABELS,
+    SERIOUS_HARM_GUIDANCE,
+    AbuseOrNeglect,
+    AgeBand,
+    HarmType,
+    Outcome,
+    Route,
+)
 
 # Offered when the partnership's directory file lists no agencies.
 DEFAULT_AGENCIES = (
@@ -41,7 +51,7 @@ DEFAULT_AGENCIES = (
     "Other",
 )
 
-CRITERIA_NOT_MET = "case.criteria_not_met"
+CRITERIA_NOT_MET = closure.DECIDED
 NOTHING_SENT = (
     "That notification was cancelled or has expired, so nothing was sent. "
     "Type **notify** to start a new one."
@@ -76,9 +86,12 @@ class CaseViews:
 
     def panel_due(self, aware_on: date) -> date:
         """When the national Panel must be told of a serious incident (Working Together)."""
+        return self.due(ClockId.PANEL_NOTIFICATION, aware_on)
+
+    def due(self, clock_id: ClockId, start: date) -> date:
         s = self.settings
-        rule = clock_rule(ClockId.PANEL_NOTIFICATION, s.clocks)
-        return compute_deadline(rule, aware_on, s.calendar, s.convention).due
+        rule = clock_rule(clock_id, s.clocks)
+        return compute_deadline(rule, start, s.calendar, s.convention).due
 
     def clocks(self, case: Case, today: date) -> list[CaseClock]:
         s = self.settings
@@ -96,6 +109,8 @@ class CaseViews:
             return ClockLine(clock.title, due, f"Met late, on {format_day(clock.met_on)}", True)
         if status is ClockStatus.STOPPED:
             return ClockLine(clock.title, due, "Stopped (case closed)")
+        if status is ClockStatus.WAIVED:
+            return ClockLine(clock.title, due, "Not notified: the reason is on the record")
         left = clock.deadline.working_days_left(today, self.settings.calendar)
         if status is ClockStatus.DUE_TODAY:
             return ClockLine(clock.title, due, "Due today", True)
@@ -108,10 +123,15 @@ class CaseViews:
     def card_view(self, case: Case, today: date) -> CaseCardView:
         """The Hub card's view; other features answer a stale or repeated press with it."""
         notified = next((e for e in case.events if e.kind == milestones.PANEL_NOTIFIED), None)
-        closed = next((e for e in case.events if e.kind == CRITERIA_NOT_MET), None)
         note = notified.what if notified else None
-        if closed is not None:
-            note = f"Closed by {closed.actor.name}: criteria not met."
+        decided = closure.closed_as_not_met(case)
+        if decided is not None:
+            note = "Closed: the partners' representatives decided the criteria are not met."
+        statutory = [
+            (str(n), f"The {panel.NOTICE_LABELS[n]}: due {format_day(self.due(n, case.aware_on))}.")
+            for n in panel.statutory_notices(case)
+            if panel.statutory_notified(case, n) is None
+        ]
         return CaseCardView(
             reference=str(case.reference),
             route=route_label(case),
@@ -119,16 +139,128 @@ class CaseViews:
             agency=str(case.facts.get("agency", "")),
             clocks=[self.clock_line(c, today) for c in self.clocks(case, today)],
             today=today.isoformat(),
-            can_record_panel=case.stage is Stage.NOTIFIED
-            and case.facts.get("route") == Route.SERIOUS.value,
-            can_close_not_met=case.stage is Stage.NOTIFIED,
-            can_start_rapid_review=can_start_rapid_review(case),
+            can_record_panel=may_record_panel(case),
+            can_close_not_met=closure.may_propose(case),
+            can_start_rapid_review=rr.can_start(case),
             note=note,
             disputes=disputes.case_card_line(
                 case, self.settings.calendar, self.settings.dispute_policy
             ),
-            can_disagree=case.is_open,
+            can_disagree=case.is_open or decided is not None,
+            notes=record_notes(case, self.settings.calendar),
+            can_correct=case.is_open,
+            statutory=statutory if case.is_open else [],
         )
+
+    def correction_view(self, case: Case, today: date, notice: str | None = None) -> CorrectionView:
+        """The correction form, filled in with the case as it stands."""
+        facts = case.facts
+        child = facts.get("child") or {}
+
+        def flag(value: object) -> str:
+            return "true" if value else "false"
+
+        age = child.get("care_leaver_age")
+        return CorrectionView(
+            reference=str(case.reference),
+            today=today.isoformat(),
+            current={
+                "route": str(facts.get("route", "")),
+                "aware_on": case.aware_on.isoformat(),
+                "incident_on": case.incident_on.isoformat() if case.incident_on else "",
+                "outcome": str(facts.get("outcome", "")),
+                "abuse": str(facts.get("abuse_or_neglect", "")),
+                "harm_types": ",".join(facts.get("harm_types", [])),
+                "age_band": str(child.get("age_band", "")),
+                "looked_after": flag(child.get("looked_after")),
+                "cp_plan": flag(child.get("child_protection_plan")),
+                "eotas": flag(child.get("educated_otherwise")),
+                "child_perpetrator": flag(child.get("child_perpetrator")),
+                "care_leaver": flag(child.get("care_leaver")),
+                "care_leaver_age": "" if age is None else str(age),
+                "outside_england": flag(facts.get("harmed_outside_england")),
+            },
+            routes=[(r.value, r.label) for r in Route],
+            choices={
+                key: [(v.value, LABELS[v]) for v in enum]
+                for key, enum in (
+                    ("outcome", list(Outcome)),
+                    ("abuse", list(AbuseOrNeglect)),
+                    ("harm_types", list(HarmType)),
+                    ("age_band", list(AgeBand)),
+                )
+            },
+            guidance=SERIOUS_HARM_GUIDANCE,
+            can_record_why_not=may_record_panel(case),
+            notice=notice,
+        )
+
+
+def may_record_panel(case: Case) -> bool:
+    """Any open case where the serious-case definition may apply, until it is settled."""
+    return case.is_open and rr.may_be_serious(case) and not panel.panel_settled(case)
+
+
+def closure_view(case: Case, number: int, required: int) -> ClosureView:
+    """The representatives' card about one proposal to close the case."""
+    proposal = next(p for p in closure.proposals_of(case) if p.number == number)
+    decided = None
+    if proposal.decided:
+        decided = "Decided: the criteria are not met, and the case is closed."
+    elif proposal.challenged_by is not None:
+        decided = f"Challenged by {proposal.challenged_by.name}: the case stays open."
+    elif case.stage is not Stage.NOTIFIED:
+        decided = f"The case has moved on to '{case.stage.label}': the proposal no longer applies."
+    return ClosureView(
+        reference=str(case.reference),
+        number=number,
+        proposed_by=proposal.proposed_by.name,
+        reason=proposal.reason or "(no longer held: erased under the retention policy)",
+        confirmed_by=list(proposal.confirmations.values()),
+        required=required,
+        decided=decided,
+    )
+
+
+def record_notes(case: Case, calendar: WorkingDayCalendar) -> list[str]:
+    """What the card says about the record beyond the clocks: who corrected what (never the
+    reason, which may describe the child), a pending proposal, the Panel's 'why not'."""
+    notes: list[str] = []
+    for event in case.events:
+        if event.kind != CORRECTED:
+            continue
+        on = format_day(calendar.local_date(event.at))
+        route = corrections.route_change(event)
+        if route is not None:
+            before = _route_label(route[0])
+            notes.append(
+                f"Reclassified by {event.actor.name} on {on}: {before} → {_route_label(route[1])}."
+            )
+        moved = corrections.aware_change(event)
+        if moved is not None:
+            notes.append(
+                f"Awareness date corrected by {event.actor.name} on {on}, from "
+                f"{format_day(moved[0])} to {format_day(moved[1])}: every deadline now counts "
+                "from the corrected date."
+            )
+        elif route is None:
+            notes.append(f"Facts corrected by {event.actor.name} on {on}.")
+    if panel.panel_waiver(case) is not None:
+        notes.append("The Panel was not notified: the Hub's reason is on the record.")
+    pending = closure.pending_proposal(case)
+    if pending is not None:
+        notes.append(
+            f"Criteria not met: proposed by {pending.proposed_by.name}, waiting for the partners' "
+            f"representatives ({len(pending.confirmations)} confirmed so far)."
+        )
+    return notes
+
+
+def _route_label(value: str | None) -> str:
+    try:
+        return Route(value or "").label
+    except ValueError:
+        return "not recorded"
 
 
 def route_label(case: Case) -> str:
@@ -243,6 +375,8 @@ def detail_pairs(stored: Mapping[str, str]) -> list[tuple[str, str]]:
 _NEXT_STEPS = {
     Stage.PANEL_NOTIFIED: "The Hub starts the rapid review and asks the agencies for their "
     "reports.",
+    Stage.LOCAL_REVIEW: "The partners commission the reviewer(s); the review is due within 6 "
+    "months of their decision. The Hub records the Panel's answer when it comes.",
     Stage.RAPID_REVIEW: "The agencies send their reports; the Hub then opens the CSPR Group vote.",
     Stage.RECOMMENDATION: "The CSPR Group votes a recommendation (the Hub closes the vote).",
     Stage.PARTNERS_DECISION: "The safeguarding partners confirm or challenge the recommendation; "
@@ -254,8 +388,29 @@ _NEXT_STEPS = {
 
 def next_step(case: Case) -> str:
     """Who acts next, in the order Working Together sets for a notified incident."""
+    if closure.closed_as_not_met(case) is not None:
+        return (
+            "None: the partners' representatives decided the criteria are not met. A "
+            "difference of opinion may still be raised; if upheld, the case reopens."
+        )
+    if closure.pending_proposal(case) is not None:
+        return "The partners' representatives confirm or challenge the Hub's proposal to close it."
     if case.stage is Stage.NOTIFIED:
-        if case.facts.get("route") == Route.SERIOUS.value:
+        if may_record_panel(case):
             return "The Hub notifies the Panel and records it here."
+        if panel.statutory_notices(case):
+            return "The Hub notifies the Secretary of State and Ofsted and records it here."
         return "The Hub decides how to proceed."
+    state = rr.state_of(case)
+    if case.stage is Stage.WITH_PANEL and state.panel_decision == rr.PanelDecision.OTHER.value:
+        return (
+            "The Panel answered 'Other' (its note is on the case record): the Hub follows it up "
+            "and records the Panel's decision when it is final. The partners' decision stands "
+            "meanwhile."
+        )
+    if case.stage is Stage.PARTNERS_DECISION and state.confirmed and may_record_panel(case):
+        return (
+            "Before the rapid review goes to the Panel, the Hub records the Panel notification "
+            "(or why the Panel was not notified)."
+        )
     return _NEXT_STEPS.get(case.stage, f"Continue the {case.stage.label.lower()}.")

@@ -4,6 +4,11 @@ Every card verb registers a :class:`CardPayload` model and every command an :cla
 model with the router. The edge validates what arrived before any handler runs, so a
 malformed payload gets the same clear refusal for every verb (and is logged), and handlers
 receive typed values - a :class:`CaseReference`, a ``date``, an ``int`` - never raw dicts.
+
+A payload also says which case (or object of a case) it names - :meth:`CardPayload.subject`,
+:meth:`Args.subject` - so the router checks access to it before the handler runs
+(``bot_app/core/access.py``). By default any model with a ``reference`` names that case; a
+payload that names a case some other way (a reminder's id) overrides ``subject``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError
 
+from bot_app.core.access import CaseSubject, Subject
 from safeguarding.errors import InvalidInput
 from safeguarding.reference import CaseReference
 
@@ -71,6 +77,10 @@ class CardPayload(BaseModel):
             fields = ", ".join(".".join(map(str, e["loc"])) or "?" for e in error.errors())
             raise MalformedPayload(fields) from None
 
+    def subject(self) -> Subject | None:
+        """The case (or object of a case) this button is about; ``None`` if it names none."""
+        return _case_named(self)
+
 
 class MalformedPayload(InvalidInput):
     """A payload that does not fit its verb's model; ``fields`` names what was wrong."""
@@ -103,6 +113,15 @@ class Args(BaseModel):
     @classmethod
     def parse(cls, text: str, *, prefix: str, usage: str) -> Self:
         return cls()
+
+    def subject(self) -> Subject | None:
+        """The case this command is about; ``None`` if it names none."""
+        return _case_named(self)
+
+
+def _case_named(model: BaseModel) -> Subject | None:
+    reference = getattr(model, "reference", None)
+    return CaseSubject(reference) if isinstance(reference, CaseReference) else None
 
 
 class NoArgs(Args):

@@ -21,6 +21,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from safeguarding.errors import ConcurrencyConflict, DomainError
+from safeguarding.trail import TrailKeys
+from storage.db import disconnected
 from storage.details import Cipher
 from storage.uow import UnitOfWork
 
@@ -54,14 +56,16 @@ class Transactions:
         sessions: async_sessionmaker[AsyncSession],
         *,
         cipher: Cipher | None = None,
+        trail: TrailKeys | None = None,
         attempts: int = ATTEMPTS,
     ) -> None:
         self.sessions = sessions
         self._cipher = cipher
+        self._trail = trail
         self._attempts = attempts
 
     def unit(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, cipher=self._cipher)
+        return UnitOfWork(self.sessions, cipher=self._cipher, trail=self._trail)
 
     async def read(self, work: Work[T]) -> T:
         """Run ``work`` in a transaction that is rolled back: for answers that change nothing."""
@@ -89,8 +93,8 @@ class Transactions:
 
 
 def _concurrent(error: Exception) -> bool:
-    if isinstance(error, ConcurrencyConflict):
-        return True
+    if isinstance(error, ConcurrencyConflict) or disconnected(error):
+        return True  # a dead connection (storage/db.py): the pool gave us a fresh one
     original = getattr(error, "orig", None)
     sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     if sqlstate in _CONCURRENT_SQLSTATES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot_app.core.access import DisputeSubject
 from bot_app.core.answers import BeginDialog, CardAnswer, Reply, ShowCard, Toast, card, text
 from bot_app.core.payloads import (
     CardPayload,
@@ -53,12 +54,18 @@ class OpenDisputeData(CardPayload):
     reference: Reference
     number: WholeNumber
 
+    def subject(self) -> DisputeSubject:  # only its parties reach it
+        return DisputeSubject(self.reference, self.number)
+
 
 class RespondData(CardPayload):
     reference: Reference
     number: WholeNumber
     stage: WholeNumber  # the stage the card was drawn at: an older card is refused
     response: FormText = ""
+
+    def subject(self) -> DisputeSubject:  # only its parties reach it
+        return DisputeSubject(self.reference, self.number)
 
 
 class EscalateData(CardPayload):
@@ -67,12 +74,19 @@ class EscalateData(CardPayload):
     stage: WholeNumber
     reason: FormText = ""
 
+    def subject(self) -> DisputeSubject:  # only its parties reach it
+        return DisputeSubject(self.reference, self.number)
+
 
 class ResolveData(CardPayload):
     reference: Reference
     number: WholeNumber
     stage: WholeNumber
     outcome: FormText = ""
+    upheld: FormText = ""  # "true": a dispute on a decision is upheld (the case reopens)
+
+    def subject(self) -> DisputeSubject:  # only its parties reach it
+        return DisputeSubject(self.reference, self.number)
 
 
 class FromReferralData(CardPayload):
@@ -211,7 +225,9 @@ class DisputesHandlers:
         return await self._act(turn, Step.ESCALATE, payload, payload.reason, views.ESCALATED)
 
     async def resolve(self, turn: Turn, payload: ResolveData) -> CardAnswer:
-        return await self._act(turn, Step.RESOLVE, payload, payload.outcome, views.RESOLVED)
+        upheld = payload.upheld.lower() == "true"
+        done = views.REOPENED if upheld else views.RESOLVED
+        return await self._act(turn, Step.RESOLVE, payload, payload.outcome, done, upheld=upheld)
 
     async def _act(
         self,
@@ -220,6 +236,8 @@ class DisputesHandlers:
         payload: RespondData | EscalateData | ResolveData,
         narrative: str,
         done: str,
+        *,
+        upheld: bool = False,
     ) -> CardAnswer:
         cmd = ActOnDispute(
             step=step,
@@ -229,6 +247,7 @@ class DisputesHandlers:
             text=narrative,
             person=turn.actor,
             activity_id=turn.activity_id,
+            upheld=upheld,
         )
         acted = await self._tx.run(
             lambda uow: services.act_on_dispute(

@@ -84,6 +84,7 @@ class ActOnDispute:
     text: str
     person: Person
     activity_id: str  # Teams redelivers a press with the same id
+    upheld: bool = False  # resolving a dispute on a decision: upheld reopens the case
 
 
 # -- results -----------------------------------------------------------------------------
@@ -222,14 +223,28 @@ async def act_on_dispute(
             "Sorry, the outcome of a mediation is recorded by the Independent Scrutiny "
             "Officer who facilitated it. Nothing was changed."
         )
-    after = CHANGES[cmd.step](
-        case,
-        cmd.number,
-        actor=actor_of(cmd.person),
-        text=cmd.text,
-        at=now,
-        activity=cmd.activity_id,
-    )
+    was_open = case.is_open
+    if cmd.step is Step.RESOLVE:
+        after = domain.resolve(
+            case,
+            cmd.number,
+            actor=actor_of(cmd.person),
+            text=cmd.text,
+            at=now,
+            activity=cmd.activity_id,
+            upheld=cmd.upheld,
+        )
+    else:
+        after = CHANGES[cmd.step](
+            case,
+            cmd.number,
+            actor=actor_of(cmd.person),
+            text=cmd.text,
+            at=now,
+            activity=cmd.activity_id,
+        )
+    if case.is_open and not was_open:  # upheld: the decision is set aside, the case reopens
+        log.info("case %s reopened: difference of opinion %d upheld", cmd.reference, cmd.number)
     await messages.changed(uow, case, before, after, today=today, now=now)
     await uow.cases.save(case)
     log.info("dispute %s/%d: %s", cmd.reference, cmd.number, case.events[-1].kind)

@@ -30,6 +30,10 @@ OPEN_SENT: Final = "I've sent it to you in a personal chat."
 RESPONDED: Final = "Your response was recorded and the other parties can see it."
 ESCALATED: Final = "Escalated: the next stage's parties have been told."
 RESOLVED: Final = "Resolved: the outcome is on the case record."
+REOPENED: Final = (
+    "Resolved: the outcome is on the case record. Where the difference of opinion was about the "
+    "decision that the criteria are not met, upholding it reopened the case."
+)
 
 
 class DisputeViews:
@@ -86,6 +90,7 @@ class DisputeViews:
                 can_escalate=party and dispute.stage.next is not None,
                 can_resolve=dispute.is_open and dispute.may_resolve(person),
                 notice=notice,
+                on_decision=dispute.on_decision,
             )
         )
 

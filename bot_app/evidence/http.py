@@ -140,6 +140,8 @@ def render_html(bundle: dict[str, Any], zone: ZoneInfo) -> str:
         "<h2>Integrity of the trail</h2>",
         status,
         f'<p class="small">Last fingerprint: <code>{html.escape(trail["head"])}</code></p>',
+        f'<p class="small">Signed checkpoint: <code>{html.escape(trail.get("checkpoint") or "")}'
+        "</code></p>",
         "<h2>Deadlines</h2>",
         table(
             ["Clock", "Started", "Due", "Status", "Met on", "Rule"],

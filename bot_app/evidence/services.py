@@ -111,9 +111,15 @@ async def _bundle(
     stored = await uow.trail.trail(reference)
     links = stored.links if stored is not None else []
     report = verify_chain(
-        reference, links, last_changed_at=stored.last_changed_at if stored else None
+        reference,
+        links,
+        keys=uow.trail.keys,
+        last_changed_at=stored.last_changed_at if stored else None,
     )
-    return evidence_bundle(
+    # The signed head goes with the bundle, wherever it travels: whoever holds a bundle can
+    # later show that the trail was cut short or rewritten since (verify --checkpoints).
+    point = uow.trail.checkpoint(stored) if stored is not None else None
+    content = evidence_bundle(
         case,
         trail=links,
         report=report,
@@ -133,3 +139,5 @@ async def _bundle(
             partnership=settings.partnership,
         ),
     )
+    content["trail"]["checkpoint"] = point.line() if point is not None else None
+    return content

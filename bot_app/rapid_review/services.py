@@ -251,8 +251,12 @@ class MarkSent:
 
 async def record_sent(
     cmd: MarkSent, uow: UnitOfWork, *, now: datetime, messages: RapidReviewMessages
-) -> Shown:
-    """The Hub sent the rapid review to the Panel on ``sent_on`` (late after its clock)."""
+) -> Outcome:
+    """The Hub sent the rapid review to the Panel on ``sent_on`` (late after its clock).
+
+    A case that may be serious needs its Panel notification (or the Hub's reason why there is
+    none) first: the attempt is refused, and kept in the trail, until it is recorded.
+    """
     views = messages.views
     today = views.today(now)
     if cmd.sent_on > today:
@@ -260,13 +264,18 @@ async def record_sent(
     case = await uow.cases.get(cmd.reference)
     if rr.state_of(case).sent_on is not None:  # pressed twice
         return Shown(await messages.tracker_card(uow, case, now=now))
-    rr.record_sent(
-        case,
-        sent_on=cmd.sent_on,
-        due=views.rapid_review_due(case, today),
-        actor=actor_of(cmd.actor),
-        at=now,
-    )
+    try:
+        rr.record_sent(
+            case,
+            sent_on=cmd.sent_on,
+            due=views.rapid_review_due(case, today),
+            actor=actor_of(cmd.actor),
+            at=now,
+        )
+    except rr.PanelNotNotified as refused:
+        return await refuse(
+            uow, case, cmd.actor, "record the rapid review as sent", refused.user_message, now=now
+        )
     return Shown(await messages.save(uow, case, now=now))
 
 

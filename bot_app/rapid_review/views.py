@@ -23,6 +23,7 @@ from cards.rapid_review import (
     start_card,
 )
 from cards.vote import MyVote, SeatLine, VoteCardView
+from safeguarding import panel
 from safeguarding import rapid_review as rr
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Case, Stage
@@ -146,7 +147,8 @@ class RapidReviewViews:
             can_record_sent=state.confirmed is not None
             and state.sent_on is None
             and case.stage is Stage.PARTNERS_DECISION,
-            can_record_decision=case.stage is Stage.WITH_PANEL,
+            can_record_decision=rr.awaiting_panel(case),
+            note=_panel_first(case, state),
         )
 
     def vote(
@@ -283,7 +285,24 @@ def _partners_line(case: Case, state: rr.RapidReviewState) -> str:
     return "Waiting for the CSPR Group"
 
 
+def _panel_first(case: Case, state: rr.RapidReviewState) -> str | None:
+    """Why the rapid review can't go yet: the Panel notification is missing."""
+    if state.confirmed is None or state.sent_on is not None or panel.panel_settled(case):
+        return None
+    if not rr.may_be_serious(case):
+        return None
+    return (
+        "Before the rapid review goes to the Panel, record the Panel notification (or why the "
+        "Panel was not notified) on the case card."
+    )
+
+
 def _panel_line(state: rr.RapidReviewState) -> str:
+    if state.panel_decision == rr.PanelDecision.OTHER.value:
+        return (
+            "Answered 'Other' (the note is on the case record): follow it up and record the "
+            "Panel's decision when it is final"
+        )
     if state.panel_decision:
         return f"Decided: {rr.PanelDecision(state.panel_decision).label}"
     if state.sent_on:

@@ -225,7 +225,12 @@ async def confirm(
     before = len(case.events)
     try:
         rr.confirm(
-            case, round_number=cmd.round, required=required, actor=actor_of(cmd.actor), at=now
+            case,
+            round_number=cmd.round,
+            required=required,
+            actor=actor_of(cmd.actor),
+            at=now,
+            decided_on=messages.views.today(now),
         )
     except rr.VoteClosed as refused:
         return await refuse(uow, case, cmd.actor, "partner decision", refused.user_message, now=now)

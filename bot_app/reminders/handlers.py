@@ -1,12 +1,14 @@
 """``reminders <reference>`` and the "On it" / "Done" buttons on a reminder card.
 
 The schedule is for anyone who may see the case (``Action.VIEW_CASE``); acknowledging needs
-``Action.ACKNOWLEDGE_REMINDER``. Whoever presses gets the card redrawn with their name; the
-posted copies are updated through the outbox.
+``Action.ACKNOWLEDGE_REMINDER`` and access to the reminder's case (the router checks both).
+Whoever presses gets the card redrawn with their name; the posted copies are updated through
+the outbox.
 """
 
 from __future__ import annotations
 
+from bot_app.core.access import ReminderSubject
 from bot_app.core.answers import CardAnswer, Reply, ShowCard, card
 from bot_app.core.payloads import CardPayload, CaseArgs, WholeNumber
 from bot_app.core.people import People
@@ -25,11 +27,17 @@ class OnIt(CardPayload):
 
     reminder: WholeNumber
 
+    def subject(self) -> ReminderSubject:
+        return ReminderSubject(self.reminder)  # only those who may see its case acknowledge it
+
 
 class Done(CardPayload):
     """ "Done": the step is done (the clock itself stops when the step is recorded)."""
 
     reminder: WholeNumber
+
+    def subject(self) -> ReminderSubject:
+        return ReminderSubject(self.reminder)
 
 
 class ReminderHandlers:

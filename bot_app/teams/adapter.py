@@ -22,13 +22,26 @@ from bot_app.core.turn import Turn
 from bot_app.settings import Settings
 from bot_app.teams.auth import channel_auth_configuration
 from bot_app.teams.bot import BotDeps, SafeguardingBot
+from bot_app.teams.connector import ConnectorPool, PooledAuthentication, SharedSession
 from bot_app.teams.turn_errors import make_on_turn_error
 from safeguarding.calendar import WorkingDayCalendar
 from storage.bot_state import SqlStorage
 from storage.details import Cipher
 
 
-def build_adapter(settings: Settings) -> CloudAdapter:
+class TeamsAdapter(CloudAdapter):
+    """botbuilder's ``CloudAdapter``, unchanged, on pooled connector clients (connector.py).
+
+    ``session`` is the one keep-alive session every call to the Bot Connector goes over -
+    replies here, proactive messages in ``proactive.HttpConnector`` - closed when the app stops.
+    """
+
+    def __init__(self, authentication: PooledAuthentication) -> None:
+        super().__init__(authentication)
+        self.session = authentication.pool.session
+
+
+def build_adapter(settings: Settings) -> TeamsAdapter:
     """CloudAdapter with the app's credentials; with no app id, no token is checked."""
     configuration = SimpleNamespace(
         APP_ID=settings.microsoft_app_id,
@@ -37,7 +50,8 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         APP_TENANTID=settings.microsoft_app_tenant_id,
         **channel_auth_configuration(settings),
     )
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    inner = ConfigurationBotFrameworkAuthentication(configuration)
+    return TeamsAdapter(PooledAuthentication(inner, ConnectorPool(SharedSession())))
 
 
 @dataclass
@@ -63,7 +77,7 @@ def dialog_state(sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> 
 
 @dataclass(frozen=True)
 class Edge:
-    adapter: CloudAdapter
+    adapter: TeamsAdapter
     bot: SafeguardingBot
 
 

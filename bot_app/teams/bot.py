@@ -1,10 +1,11 @@
 """The Teams handler: translates activities into turns, dispatches them, carries out answers.
 
-It only translates, authorises and dispatches. Handlers (``bot_app/<feature>/handlers.py``)
-receive a :class:`Turn` and a validated payload and return plain answers; this class sends
-them - after the handler's unit of work has committed. Anything that is not a
-``DomainError`` propagates to the adapter's ``on_turn_error``, which logs it with a
-correlation id.
+It only translates, authorises and dispatches - through the router, which checks the role
+and access to the case a command or button names before any handler runs. Handlers
+(``bot_app/<feature>/handlers.py``) receive a :class:`Turn` and a validated payload and return
+plain answers; this class sends them - after the handler's unit of work has committed.
+Anything that is not a ``DomainError`` propagates to the adapter's ``on_turn_error``, which
+logs it with a correlation id.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class SafeguardingBot(ActivityHandler):
             parsed = spec.args.parse(
                 args.strip(), prefix=self._deps.router.reference_prefix, usage=spec.usage
             )
-            await self._send(turn_context, await spec.handler(turn, parsed))
+            await self._send(turn_context, await self._deps.router.run_command(spec, turn, parsed))
         except DomainError as error:
             log.info("refused: %s", type(error).__name__)
             await self._send(turn_context, [Text(error.user_message)])
@@ -153,7 +154,7 @@ class SafeguardingBot(ActivityHandler):
         try:
             require(turn.actor, spec.action)
             payload = spec.payload.read(data or {})
-            return invoke_response(await spec.handler(turn, payload))
+            return invoke_response(await self._deps.router.run_verb(spec, turn, payload))
         except MalformedPayload as error:
             log.warning("card verb %r with a malformed payload: %s", verb, error.fields)
             return error_response("BadRequest", error.user_message)

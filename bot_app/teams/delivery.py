@@ -10,8 +10,10 @@ from bot_app.core.people import People
 from bot_app.core.service_urls import service_url_allowed
 from bot_app.settings import Settings
 from bot_app.teams.adapter import Edge
-from bot_app.teams.outbox_sender import Endpoint, OutboxSender, SenderConfig
+from bot_app.teams.outbox_report import Endpoint, SenderConfig
+from bot_app.teams.outbox_sender import OutboxSender
 from bot_app.teams.proactive import AdapterTokens, HttpConnector
+from storage.details import Cipher
 
 
 def build_sender(
@@ -20,16 +22,19 @@ def build_sender(
     edge: Edge,
     *,
     people: People,
+    cipher: Cipher | None = None,
 ) -> tuple[OutboxSender, HttpConnector]:
     """The sender and the connector it posts through (closed when the app stops)."""
     connector = HttpConnector(
         tokens=AdapterTokens(edge.adapter, settings.microsoft_app_id),
         timeout_seconds=settings.outbox_send_timeout_seconds,
+        session=edge.adapter.session,
     )
     sender = OutboxSender(
         sessions,
         connector,
         people=people,
+        cipher=cipher,
         service_url_allowed=partial(service_url_allowed, hosts=settings.allowed_service_hosts()),
         config=SenderConfig(
             max_attempts=settings.outbox_max_attempts,

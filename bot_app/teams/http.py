@@ -16,9 +16,9 @@ from botbuilder.schema import Activity
 from msrest.serialization import Model
 
 from bot_app.core.service_urls import service_url_allowed
+from bot_app.observability import new_correlation_id
 from bot_app.teams.auth import admit
 from bot_app.teams.components import COMPONENTS
-from bot_app.teams.turn_errors import new_correlation_id
 from storage.db import ping
 from storage.outbox import outbox_health
 
@@ -145,6 +145,18 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if database_ok else 503)
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: send traffic here only when the database answers and the outbox can be read
+    (a load balancer takes a worker out while it cannot do its job; /healthz says it lives)."""
+    components = request.app[COMPONENTS]
+    database_ok = await ping(components.engine)
+    outbox = await outbox_health(components.engine) if database_ok else None
+    ready = database_ok and outbox is not None
+    body = {"status": "ready" if ready else "not ready", "database": database_ok}
+    return web.json_response(body, status=200 if ready else 503)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)

@@ -11,7 +11,7 @@ directly with the time they choose - nothing here reads a clock or sleeps. A pas
 2. **resolves** each row's conversation: an explicit one, a person's personal chat (created
    with ``POST /v3/conversations`` when the bot never talked to them, then remembered), or
    for an update the conversation and activity id of the original message.
-3. **paces** it under Teams' rate limits (``bot_app/rate_limit.py``): a row that would exceed
+3. **paces** it under Teams' rate limits (``rate_limit.py``): a row that would exceed
    them goes back untried, its attempt not counted, to be sent when there is room.
 4. **sends** it and records the outcome in a new transaction:
 
@@ -23,10 +23,8 @@ directly with the time they choose - nothing here reads a clock or sleeps. A pas
    * 403/404 (channel deleted, app removed, bot blocked) or any other 4xx: ``parked`` at
      once - retrying cannot help - and the Hub is alerted.
 
-   Alerts are messages in the Hub channel, queued through the outbox in the same transaction
-   as the give-up. When the failing message was itself for the Hub channel, the alert goes to
-   Hub officers personally instead; an alert that fails is logged, never alerted, so there
-   is no loop.
+   Alerts (``outbox_alerts.py``) are messages to the Hub, queued through the outbox in the
+   same transaction as the give-up.
 
 Deliberate about duplicates: posting a message is not idempotent at Teams, and a timeout or a
 5xx can hide a post that did land (teams-platform.md, "Limits"). The sender still retries
@@ -46,20 +44,25 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.core.people import People
-from bot_app.core.posting import post_to_hub, post_to_people
+from bot_app.teams.outbox_alerts import alert_hub, explain
+from bot_app.teams.outbox_report import (
+    DEFAULT_CONFIG,
+    NO_ENDPOINT,
+    Endpoint,
+    Outcome,
+    Result,
+    SenderConfig,
+    SendReport,
+)
 from bot_app.teams.proactive import Connector, DeliveryError
 from bot_app.teams.rate_limit import RateLimiter
-from cards.channels import DeliveryAlertView, delivery_alert_card
-from safeguarding.reminders import ChannelPurpose
-from safeguarding.roles import Role
+from storage.details import Cipher
 from storage.outbox import (
     UPDATE,
     ClaimedMessage,
@@ -73,58 +76,6 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SenderConfig:
-    max_attempts: int = 10
-    backoff_seconds: float = 2.0
-    backoff_max_seconds: float = 900.0
-    lease_seconds: float = 300.0
-    batch_size: int = 50
-    concurrency: int = 8
-    jitter: float = 0.2  # up to 20% added to each backoff, so retries do not stampede
-    wait_for_original_seconds: float = 5.0  # an update whose original is not sent yet
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where to open personal chats when a person never wrote to the bot: configured, or
-    (for anything left blank) taken from the latest conversation the bot has seen."""
-
-    service_url: str = ""
-    tenant_id: str = ""
-    bot_id: str = ""
-
-
-class Outcome(StrEnum):
-    SENT = "sent"
-    RETRIED = "retried"
-    PACED = "paced"
-    PARKED = "parked"
-    FAILED = "failed"
-    SUPERSEDED = "superseded"
-    LOST_CLAIM = "lost_claim"
-
-
-@dataclass
-class SendReport:
-    """What one pass did, by outcome."""
-
-    claimed: int = 0
-    counts: dict[Outcome, int] = field(default_factory=dict)
-
-    def add(self, outcome: Outcome) -> None:
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
-
-    def __getitem__(self, outcome: Outcome) -> int:
-        return self.counts.get(outcome, 0)
-
-
-@dataclass(frozen=True)
-class _Result:
-    outcome: Outcome
-    pause_until: datetime | None = None  # the rest of this conversation waits (pacing, 429)
-
-
 class OutboxSender:
     def __init__(
         self,
@@ -133,12 +84,14 @@ class OutboxSender:
         *,
         people: People,
         service_url_allowed: Callable[[str], bool],
-        config: SenderConfig = SenderConfig(),
+        config: SenderConfig = DEFAULT_CONFIG,
         limiter: RateLimiter | None = None,
-        endpoint: Endpoint = Endpoint(),
+        endpoint: Endpoint = NO_ENDPOINT,
         random_fraction: Callable[[], float] = random.random,
+        cipher: Cipher | None = None,
     ) -> None:
         self._sessions = sessions
+        self._cipher = cipher  # opens the sealed activities, and seals the alerts it queues
         self._connector = connector
         self._people = people
         self._allowed = service_url_allowed
@@ -147,11 +100,14 @@ class OutboxSender:
         self._endpoint = endpoint
         self._random = random_fraction
 
+    def _unit(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions, cipher=self._cipher)
+
     # -- one pass ------------------------------------------------------------------------
 
     async def run_once(self, now: datetime) -> SendReport:
         """Claim what is due at ``now`` and deliver it; never raises for a single message."""
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             claimed = await uow.outbox.claim(
                 now=now,
                 lease=timedelta(seconds=self._config.lease_seconds),
@@ -181,7 +137,7 @@ class OutboxSender:
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending row is due (for the background loop's nap)."""
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             found: datetime | None = (
                 await uow.session.execute(
                     select(func.min(OutboxRow.next_attempt_at)).where(
@@ -215,7 +171,7 @@ class OutboxSender:
 
     # -- one message ---------------------------------------------------------------------
 
-    async def _deliver_isolated(self, item: ClaimedMessage, now: datetime) -> _Result:
+    async def _deliver_isolated(self, item: ClaimedMessage, now: datetime) -> Result:
         try:
             return await self._deliver(item, now)
         except Exception as exc:
@@ -231,9 +187,9 @@ class OutboxSender:
                 log.exception(
                     "outbox %r: could not record the failure; the lease expires", item.key
                 )
-                return _Result(Outcome.LOST_CLAIM)
+                return Result(Outcome.LOST_CLAIM)
 
-    async def _deliver(self, item: ClaimedMessage, now: datetime) -> _Result:
+    async def _deliver(self, item: ClaimedMessage, now: datetime) -> Result:
         if item.attempts > self._config.max_attempts:
             # Claimed again and again without an outcome: a worker died mid-send each time.
             return await self._give_up(
@@ -242,7 +198,7 @@ class OutboxSender:
         activity_id: str | None = None
         if item.operation == UPDATE:
             resolved = await self._original_of(item, now)
-            if isinstance(resolved, _Result):
+            if isinstance(resolved, Result):
                 return resolved
             target, activity_id = resolved
         else:
@@ -263,7 +219,7 @@ class OutboxSender:
         wait = self._limiter.delay(target.conversation_id, target.tenant_id, now)
         if wait > 0:
             until = now + timedelta(seconds=wait)
-            return _Result(await self._release(item, at=until, now=now), pause_until=until)
+            return Result(await self._release(item, at=until, now=now), pause_until=until)
         self._limiter.record(target.conversation_id, target.tenant_id, now)
         try:
             if activity_id is not None:
@@ -274,7 +230,7 @@ class OutboxSender:
         except DeliveryError as error:
             return await self._failed(item, target, str(error), now, error=error)
 
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             recorded = await uow.outbox.mark_sent(
                 item,
                 activity_id=new_id,
@@ -285,9 +241,9 @@ class OutboxSender:
             await uow.commit()
         if not recorded:
             log.error("outbox %r was delivered after its claim was lost", item.key)
-            return _Result(Outcome.LOST_CLAIM)
+            return Result(Outcome.LOST_CLAIM)
         log.info("outbox %r delivered (attempt %d)", item.key, item.attempts)
-        return _Result(Outcome.SENT)
+        return Result(Outcome.SENT)
 
     async def _conversation_of(
         self, item: ClaimedMessage, now: datetime
@@ -295,7 +251,7 @@ class OutboxSender:
         target = item.target
         if not isinstance(target, PersonTarget):
             return target
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             conversations = uow.conversations
             known = await conversations.personal(target.object_id)
             latest = await conversations.latest() if known is None else None
@@ -315,7 +271,7 @@ class OutboxSender:
         found = ConversationTarget(
             conversation_id, endpoint.service_url, endpoint.tenant_id, endpoint.bot_id
         )
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             await uow.conversations.remember_personal(
                 object_id=target.object_id, user_id="", target=found, at=now
             )
@@ -324,8 +280,8 @@ class OutboxSender:
 
     async def _original_of(
         self, item: ClaimedMessage, now: datetime
-    ) -> tuple[ConversationTarget, str] | _Result:
-        async with UnitOfWork(self._sessions) as uow:
+    ) -> tuple[ConversationTarget, str] | Result:
+        async with self._unit() as uow:
             outbox = uow.outbox
             if await outbox.newer_update_exists(item):
                 done = await outbox.give_up(
@@ -335,7 +291,7 @@ class OutboxSender:
                     now=now,
                 )
                 await uow.commit()
-                return _Result(Outcome.SUPERSEDED if done else Outcome.LOST_CLAIM)
+                return Result(Outcome.SUPERSEDED if done else Outcome.LOST_CLAIM)
             original = await outbox.get(item.original_key or "")
         if original is None:
             return await self._give_up(
@@ -343,10 +299,10 @@ class OutboxSender:
             )
         if original.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
             until = now + timedelta(seconds=self._config.wait_for_original_seconds)
-            return _Result(await self._release(item, at=until, now=now))
+            return Result(await self._release(item, at=until, now=now))
         if original.status is not OutboxStatus.SENT or not original.activity_id:
             # The original's own failure was alerted; this edit has nothing to edit.
-            async with UnitOfWork(self._sessions) as uow:
+            async with self._unit() as uow:
                 await uow.outbox.give_up(
                     item,
                     status=OutboxStatus.PARKED,
@@ -354,7 +310,7 @@ class OutboxSender:
                     now=now,
                 )
                 await uow.commit()
-            return _Result(Outcome.PARKED)
+            return Result(Outcome.PARKED)
         target = ConversationTarget(
             conversation_id=original.conversation_id or "",
             service_url=original.service_url or "",
@@ -366,7 +322,7 @@ class OutboxSender:
     # -- outcomes ------------------------------------------------------------------------
 
     async def _release(self, item: ClaimedMessage, *, at: datetime, now: datetime) -> Outcome:
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             done = await uow.outbox.release(item, at=at, now=now)
             await uow.commit()
         return Outcome.PACED if done else Outcome.LOST_CLAIM
@@ -379,9 +335,9 @@ class OutboxSender:
         now: datetime,
         *,
         error: DeliveryError | None = None,
-    ) -> _Result:
+    ) -> Result:
         if error is not None and not error.retryable:
-            return await self._give_up(item, target, _explain(error), now, False)
+            return await self._give_up(item, target, explain(error), now, False)
         if item.attempts >= self._config.max_attempts:
             return await self._give_up(item, target, reason, now, True)
         delay = self._backoff(item.attempts)
@@ -402,10 +358,10 @@ class OutboxSender:
             reason,
             at.isoformat(),
         )
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             done = await uow.outbox.retry_at(item, at=at, error=reason, now=now)
             await uow.commit()
-        return _Result(Outcome.RETRIED if done else Outcome.LOST_CLAIM, pause_until=pause_until)
+        return Result(Outcome.RETRIED if done else Outcome.LOST_CLAIM, pause_until=pause_until)
 
     async def _give_up(
         self,
@@ -414,7 +370,7 @@ class OutboxSender:
         reason: str,
         now: datetime,
         exhausted: bool,
-    ) -> _Result:
+    ) -> Result:
         status = OutboxStatus.FAILED if exhausted else OutboxStatus.PARKED
         log.error(
             "outbox %r (case %s) %s after %d attempt(s): %s",
@@ -424,72 +380,16 @@ class OutboxSender:
             item.attempts,
             reason,
         )
-        async with UnitOfWork(self._sessions) as uow:
+        async with self._unit() as uow:
             done = await uow.outbox.give_up(item, status=status, error=reason, now=now)
             if done and not item.is_alert:
-                await self._alert(uow, item, target, reason, exhausted, now)
+                await alert_hub(
+                    uow, item, target, reason, exhausted=exhausted, now=now, people=self._people
+                )
             await uow.commit()
         if not done:
-            return _Result(Outcome.LOST_CLAIM)
-        return _Result(Outcome.FAILED if exhausted else Outcome.PARKED)
-
-    async def _alert(
-        self,
-        uow: UnitOfWork,
-        item: ClaimedMessage,
-        target: ConversationTarget | None,
-        reason: str,
-        exhausted: bool,
-        now: datetime,
-    ) -> None:
-        """Tell the Hub, through the outbox (marked as an alert, so it never alerts itself)."""
-        channels = uow.channels
-        registered = await channels.in_channel(target.conversation_id) if target else []
-        if registered:
-            destination = " and ".join(f"the {c.label} channel ({c.where})" for c in registered)
-        elif isinstance(item.target, PersonTarget):
-            destination = "a person's personal chat"
-        elif item.operation == UPDATE:
-            destination = "an update of a message sent earlier"
-        else:
-            destination = "a Teams conversation"
-        card = delivery_alert_card(
-            DeliveryAlertView(
-                summary=item.summary,
-                destination=destination,
-                reason=reason,
-                attempts=item.attempts,
-                gave_up=exhausted,
-            )
-        )
-        key = f"alert:{item.key}"
-        summary = f"Undelivered: {item.summary}"
-        if any(c.purpose is ChannelPurpose.HUB for c in registered):
-            # The Hub channel itself is what failed: tell the Hub officers personally.
-            officers = await self._people.people_with(uow, Role.HUB_OFFICER)
-            keys = await post_to_people(
-                uow,
-                officers,
-                card,
-                key,
-                item.case_reference,
-                now=now,
-                summary=summary,
-                is_alert=True,
-            )
-        else:
-            keys = await post_to_hub(
-                uow,
-                card,
-                key,
-                item.case_reference,
-                people=self._people,
-                now=now,
-                summary=summary,
-                is_alert=True,
-            )
-        if not keys:
-            log.error("nobody could be alerted that outbox %r was not delivered", item.key)
+            return Result(Outcome.LOST_CLAIM)
+        return Result(Outcome.FAILED if exhausted else Outcome.PARKED)
 
     def _backoff(self, attempts: int) -> float:
         base = self._config.backoff_seconds * 2 ** max(0, attempts - 1)
@@ -505,14 +405,3 @@ def _conversation_key(item: ClaimedMessage) -> str:
     if isinstance(target, PersonTarget):
         return f"person:{target.object_id}"
     return f"update:{item.original_key}"
-
-
-def _explain(error: DeliveryError) -> str:
-    if error.status == 404:
-        return "Teams answered 404: the channel or chat no longer exists."
-    if error.status == 403:
-        return (
-            "Teams answered 403: the app may have been removed from the team, or the person "
-            "has blocked it."
-        )
-    return str(error)[:300]

@@ -12,6 +12,9 @@ reasons, all from the installed botbuilder 4.17.1 / msrest 0.7.1:
 * ``CloudAdapter`` builds new connector and token clients for every proactive turn
   (teams-platform.md, defect 6).
 
+It shares the adapter's keep-alive session (``connector.py``) when the composition root
+passes it, so replies and proactive messages use one pool of connections.
+
 Authentication stays the SDK's: the bearer token comes from the credentials that the
 adapter's own ``BotFrameworkAuthentication`` builds for the configured app id (defect 5: they
 must be built for exactly that id). In local mode (no app id) no token is sent, as the SDK
@@ -21,7 +24,6 @@ placeholder ``28:local-bot``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,6 +33,7 @@ from urllib.parse import quote
 import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
+from bot_app.teams.connector import SharedSession, bearer_token
 from storage.outbox import ConversationTarget
 
 LOCAL_BOT_ID = "28:local-bot"
@@ -85,7 +88,11 @@ class NoTokens:
 
 
 class AdapterTokens:
-    """Bearer tokens from the adapter's own credential factory, for the configured app id."""
+    """Bearer tokens from the adapter's own credential factory, for the configured app id.
+
+    The credentials are the pooled connector client's (``connector.py``), and the token is
+    kept in memory until shortly before it expires: no thread, no MSAL call per message.
+    """
 
     def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
         self._adapter = adapter
@@ -101,24 +108,27 @@ class AdapterTokens:
             )
             client = await factory.create(service_url, None)
             self._credentials = client.config.credentials
-        # MSAL caches the token and refreshes it when it expires; the first call (and each
-        # refresh) is a blocking HTTP request, so it runs in a thread.
-        token: str = await asyncio.to_thread(self._credentials.get_access_token)
-        return token
+        return await bearer_token(self._credentials)
 
 
 class HttpConnector:
     """The Bot Connector REST API over one aiohttp session, with a timeout per call."""
 
-    def __init__(self, *, tokens: TokenSource, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        tokens: TokenSource,
+        timeout_seconds: float,
+        session: SharedSession | None = None,
+    ) -> None:
         self._tokens = tokens
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._session: aiohttp.ClientSession | None = None
+        # The adapter's session when given, so replies and proactive messages share one pool
+        # of keep-alive connections.
+        self._session = session or SharedSession()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
     async def send(self, target: ConversationTarget, activity: Mapping[str, Any]) -> str | None:
         body = _addressed(activity, target)
@@ -161,10 +171,10 @@ class HttpConnector:
             ) from exc
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            async with self._session.request(method, url, json=body, headers=headers) as response:
+            async with self._session.get().request(
+                method, url, json=body, headers=headers, timeout=self._timeout
+            ) as response:
                 text = await response.text()
                 if response.status >= 300:
                     raise DeliveryError(

@@ -14,6 +14,7 @@ from botbuilder.schema import Activity
 
 from bot_app.admin.identity import Directory
 from bot_app.core.turn import Turn, Where
+from bot_app.observability import begin_turn
 from bot_app.teams.text import clean_text
 from safeguarding.calendar import WorkingDayCalendar
 from storage.conversations import channel_id_of
@@ -27,6 +28,7 @@ async def translate(
     calendar: WorkingDayCalendar,
     now: datetime,
 ) -> Turn:
+    begin_turn(activity.id or "")
     sender = activity.from_property
     # The Entra object id is the stable identity; without one (some test clients) the Teams
     # id stands in, and such a person only ever gets the default roles.

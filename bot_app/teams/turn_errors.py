@@ -8,19 +8,16 @@ message starts cleanly instead of replaying the broken step.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import ConversationState, Storage, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot_app.observability import correlation_id as current_correlation_id
+from bot_app.observability import new_correlation_id
 from bot_app.teams.invoke import error_response
 
 log = logging.getLogger(__name__)
-
-
-def new_correlation_id() -> str:
-    return uuid.uuid4().hex[:8].upper()
 
 
 def apology(correlation_id: str) -> str:
@@ -35,7 +32,8 @@ def make_on_turn_error(
     conversation_state: ConversationState, storage: Storage
 ) -> Callable[[TurnContext, Exception], Awaitable[None]]:
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-        correlation_id = new_correlation_id()
+        # The turn's own id, so the apology's reference finds every log line of the turn.
+        correlation_id = current_correlation_id.get() or new_correlation_id()
         activity = turn_context.activity
         log.error(
             "turn failed [%s] type=%s activity=%s conversation=%s",

@@ -1,5 +1,6 @@
 """End-to-end fixtures: the real aiohttp app with the real CloudAdapter, on a migrated
-database of each backend, answering to the fake Bot Connector."""
+database of each backend (a copy of the run's migrated template, see ``tests/conftest.py``),
+answering to the fake Bot Connector."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from bot_app.admin.identity import Directory
 from bot_app.bootstrap import build_app
 from bot_app.core.posting import People
 from bot_app.settings import Settings
-from storage.db import migrate
 from tests.harness.activities import Teams
 from tests.harness.cards import assert_valid_card, card_in_invoke_response
 from tests.harness.fake_connector import FakeConnector
@@ -66,7 +66,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def make_bot(
-    database_url: str,
+    migrated_database_url: str,
     aiohttp_client: Callable[..., Any],
     connector: FakeConnector,
     teams: Teams,
@@ -87,8 +87,7 @@ def make_bot(
         # Tests drive the reminder scheduler and the outbox sender themselves (tick(now),
         # run_once(now)); background loops would act at FIXED_NOW behind their back.
         overrides.setdefault("scheduler_enabled", False)
-        settings = settings_for(database_url, **overrides)
-        await migrate(settings.database_url)
+        settings = settings_for(migrated_database_url, **overrides)
         app = build_app(settings, now=now, directory=directory, people=people)
         client = await aiohttp_client(app)
         return BotUnderTest(client=client, connector=connector, teams=teams, settings=settings)

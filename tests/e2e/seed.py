@@ -12,12 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot_app.admin.directory_file import DEMO_DIRECTORY, load_directory_file
-from bot_app.keys import cipher, data_keys
+from bot_app.keys import cipher, data_keys, trail_keys
 from bot_app.settings import Settings
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.reference import CaseReference
 from storage.db import create_engine, session_factory
-from storage.details import CaseDetailsRepository
 from storage.uow import UnitOfWork
 from tests.harness.activities import TeamsUser, make_user
 
@@ -63,11 +62,14 @@ async def seed_case(
         case.move_to(Stage.CLOSED, actor=hub, at=opened + timedelta(days=3))
     engine = create_engine(settings.database_url)
     try:
-        async with UnitOfWork(session_factory(engine)) as uow:
+        keys = data_keys(settings)
+        unit = UnitOfWork(
+            session_factory(engine), cipher=cipher(keys), trail=trail_keys(settings, keys)
+        )
+        async with unit as uow:
             await uow.cases.add(case)
             if details is not None:
-                repository = CaseDetailsRepository(uow.session, cipher(data_keys(settings)))
-                await repository.put(str(reference), details, at=opened)
+                await uow.details.put(str(reference), details, at=opened)
             await uow.commit()
     finally:
         await engine.dispose()

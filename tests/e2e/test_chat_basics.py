@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.e2e.conftest import BotUnderTest
 from tests.harness.activities import make_user
 from tests.harness.cards import assert_valid_card
+
+# The Teams edge behaves the same on either database (the journeys run on both).
+pytestmark = pytest.mark.sqlite_only
 
 ALEX = make_user("Alex Morgan")
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from sqlalchemy import text
 
+from bot_app.teams.http import MAX_BODY_BYTES
 from storage.db import create_engine
 from tests.e2e.conftest import BotUnderTest
 from tests.harness.activities import make_user
+
+# The Teams edge behaves the same on either database (the journeys run on both).
+pytestmark = pytest.mark.sqlite_only
 
 SAM = make_user("Sam Patel")
 
@@ -106,3 +111,70 @@ async def test_an_unexpected_failure_apologises_with_a_reference_that_is_in_the_
     # The broken state was cleared: the next message is answered normally.
     await bot.send(bot.teams.personal_message(SAM, "help"))
     assert "What I can do for you" in str(bot.connector.last_card())
+
+
+# -- hostile bodies: refused before parsing, with a clear 400 or 413 -------------------------
+
+
+async def test_a_body_nested_100000_levels_deep_gets_400_not_500(bot: BotUnderTest) -> None:
+    for raw in (b"[" * 100_000, b'{"type": "message", "value": ' + b"[" * 100_000 + b"]"):
+        reply = await bot.post_raw(raw)
+
+        assert reply.status == 400
+        assert reply.body == {"error": "The body is nested too deeply to be an activity."}
+    assert bot.connector.requests == []
+
+
+async def test_brackets_inside_strings_do_not_count_as_nesting(bot: BotUnderTest) -> None:
+    activity = bot.teams.personal_message(SAM, "help " + "[" * 5_000)
+
+    reply = await bot.send(activity)
+
+    assert reply.status == 200
+    assert len(bot.connector.sent_activities) >= 1
+
+
+async def test_a_body_over_the_size_limit_gets_413(bot: BotUnderTest) -> None:
+    activity = bot.teams.personal_message(SAM, "help")
+    activity["text"] = "x" * (MAX_BODY_BYTES + 1)
+
+    reply = await bot.post_raw(json.dumps(activity).encode())
+
+    assert reply.status == 413
+    assert reply.body == {"error": "The body is too large for an activity."}
+    assert bot.connector.requests == []
+
+
+# -- service URLs: a forged one is refused and never stored ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "service_url",
+    [
+        "http://127.0.0.2:3994\\@localhost/",
+        "http://127.0.0.1:5432/",
+        "gopher://localhost:3978/_POST",
+        "http://user:pw@localhost:3978/",
+        "https://smba.trafficmanager.net:8443/emea/",
+    ],
+)
+async def test_a_forged_service_url_gets_400_and_is_never_stored(
+    bot: BotUnderTest, service_url: str
+) -> None:
+    activity = bot.teams.personal_message(SAM, "help")
+    activity["serviceUrl"] = service_url
+
+    reply = await bot.send(activity)
+
+    assert reply.status == 400
+    assert reply.body == {"error": "The activity's serviceUrl is not allowed."}
+    assert bot.connector.requests == []
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            stored = (
+                await connection.execute(text("SELECT COUNT(*) FROM conversation_refs"))
+            ).one()
+    finally:
+        await engine.dispose()
+    assert stored == (0,), "no conversation reference was remembered for proactive messages"

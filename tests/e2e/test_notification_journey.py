@@ -187,7 +187,8 @@ async def test_the_notifier_sees_status_without_details_and_a_stranger_is_refuse
     assert "I can't find case NL-2026-0042" in bot.connector.texts()[-1]
 
     await bot.send(bot.teams.personal_message(SCHOOL_LEAD, "status NL-2026-0001"))
-    assert "You don't have access to case NL-2026-0001" in bot.connector.texts()[-1]
+    refused = bot.connector.texts()[-1]
+    assert "I can't find case NL-2026-0001 among the cases you have access to" in refused
 
     await bot.send(bot.teams.personal_message(PRACTITIONER, "status 0001"))
     assert "is not a case reference" in bot.connector.texts()[-1]

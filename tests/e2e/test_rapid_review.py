@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot_app.keys import cipher, data_keys
 from safeguarding import rapid_review as rr
 from safeguarding.case import Case, Stage
 from safeguarding.case_clocks import ClockStatus, case_clocks
@@ -67,7 +68,8 @@ def text_of(value: Any) -> str:
 async def stored_case(bot: BotUnderTest) -> Case:
     engine = create_engine(bot.settings.database_url)
     try:
-        async with UnitOfWork(session_factory(engine)) as uow:
+        keys = data_keys(bot.settings)  # reasons are sealed: read them as the bot does
+        async with UnitOfWork(session_factory(engine), cipher=cipher(keys)) as uow:
             return await uow.cases.get(CaseReference.parse(REF))
     finally:
         await engine.dispose()

@@ -309,7 +309,7 @@ async def test_reminders_for_a_case_shows_what_was_sent_and_what_will_be_sent_wh
     assert "to the Hub channel" in schedule
     assert "escalation to the Hub" in schedule
     refused, missing = bot.connector.texts()[-2:]
-    assert "don't have access to case" in refused
+    assert f"I can't find case {reference} among the cases you have access to" in refused
     assert "can't find case NL-2026-0099" in missing
 
 

@@ -11,6 +11,7 @@ app id, a ``serviceurl`` claim, and a key endorsed for ``msteams``.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -27,10 +28,14 @@ from sqlalchemy import text
 
 from bot_app.bootstrap import build_app
 from bot_app.security import ConfigurationError
+from bot_app.teams.http import MAX_BODY_BYTES
 from storage.db import create_engine
 from tests.e2e.conftest import BotUnderTest, Reply, settings_for
 from tests.e2e.seed import ADMIN, PRACTITIONER
 from tests.harness.activities import TENANT_ID, Teams
+
+# The Teams edge behaves the same on either database (the journeys run on both).
+pytestmark = pytest.mark.sqlite_only
 
 APP_ID = "3f2a7c1e-9b4d-4e8f-a1c2-5d6e7f8091a2"
 ISSUER = "https://api.botframework.com"
@@ -112,6 +117,7 @@ def secured(signing_keys: SigningKeys, **overrides: Any) -> dict[str, Any]:
         "microsoft_app_password": "not-used-offline",
         "allowed_tenant_ids": TENANT_ID,
         "data_encryption_keys": Fernet.generate_key().decode(),
+        "trail_keys": Fernet.generate_key().decode(),
         "public_base_url": "https://cspr.example.org",
         "service_url_hosts": "127.0.0.1",
         "to_bot_from_channel_openid_metadata_url": signing_keys.metadata_url,
@@ -262,4 +268,40 @@ def test_an_app_id_without_a_tenant_allow_list_stops_the_bot_at_startup(
     )
 
     with pytest.raises(ConfigurationError, match="ALLOWED_TENANT_IDS must list"):
+        build_app(settings)
+
+
+async def test_hostile_bodies_are_refused_before_authentication_never_with_a_500(
+    secure_bot: BotUnderTest,
+) -> None:
+    """A deep or huge body, or a forged service URL, is refused with a clear 4xx before the
+    token is even looked at: nothing unauthenticated reaches the parser's limits."""
+    forged = clock_button(secure_bot.teams)
+    forged["serviceUrl"] = "http://127.0.0.2:3994\\@127.0.0.1/"
+    huge = clock_button(secure_bot.teams)
+    huge["value"]["action"]["data"]["padding"] = "x" * (MAX_BODY_BYTES + 1)
+
+    deep = await secure_bot.post_raw(b"[" * 100_000)
+    large = await secure_bot.post_raw(json.dumps(huge).encode())
+    foreign = await post(secure_bot, forged, token=None)
+
+    assert (deep.status, large.status, foreign.status) == (400, 413, 400)
+    assert "Traceback" not in deep.text + large.text + foreign.text
+    assert secure_bot.connector.requests == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"host": "0.0.0.0"}, "HOST=0.0.0.0 without MICROSOFT_APP_ID"),
+        ({"export_signing_key": "k"}, "EXPORT_SIGNING_KEY must be at least 32 bytes"),
+        ({"service_url_hosts": "*.net"}, "SERVICE_URL_HOSTS *.net is broader than one domain"),
+    ],
+)
+def test_unsafe_settings_stop_the_bot_at_startup(
+    tmp_path: Any, overrides: dict[str, Any], named: str
+) -> None:
+    settings = settings_for(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", **overrides)
+
+    with pytest.raises(ConfigurationError, match=re.escape(named)):
         build_app(settings)

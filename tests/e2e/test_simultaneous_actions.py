@@ -5,7 +5,8 @@ three partners confirm together. Every action must count exactly once, nobody ma
 error card instead of a receipt, and the case's trail must stay in order. The clock moves
 between requests as a real one does: with a fixed clock every racer carries the same instant,
 which once hid a lost vote (a retried vote carried a time earlier than the one that beat it).
-The race is run several times per database (``SIMULTANEOUS_ROUNDS``, default 6) to catch it.
+The race is run several times per database to catch it: ``SIMULTANEOUS_ROUNDS`` (3 in
+``make test``; CI runs 20 as well).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from datetime import timedelta
 from typing import Any
 
 from safeguarding import rapid_review as rr
@@ -22,12 +24,12 @@ from storage.db import create_engine, session_factory
 from storage.uow import UnitOfWork
 from tests.e2e.clocks import AdvancingClock
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
-from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, PARTNERS_CHANNEL, deliver, register
+from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, PARTNERS_CHANNEL, register, work
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
 from tests.e2e.test_notification_journey import fill_in, press, submit_data
 from tests.harness.activities import TeamsUser, personal_conversation_id, thread_id
 
-ROUNDS = int(os.environ.get("SIMULTANEOUS_ROUNDS", "6"))
+ROUNDS = int(os.environ.get("SIMULTANEOUS_ROUNDS", "3"))
 CSPRG_CHANNEL = thread_id("CSPR Group channel")
 SAM, FIONA, MARK = demo_user("Sam Hughes"), demo_user("Fiona Grant"), demo_user("Mark Ellis")
 HELEN, DAVID = demo_user("Helen Moss"), demo_user("David Clarke")
@@ -91,6 +93,18 @@ async def review_ready(bot: BotUnderTest, lead: TeamsUser, reference: str) -> di
     return submit_data(review, "submit")
 
 
+async def deliver_all(bot: BotUnderTest, clock: AdvancingClock) -> None:
+    """Deliver everything queued, as Teams' rate limits allow: the sender holds back what would
+    exceed them, so time moves on (a minute at a time) until nothing is left to send."""
+    for _ in range(30):
+        await work(bot).scheduler.tick(clock.now)
+        report = await work(bot).sender.run_once(clock.now)
+        if report.claimed == 0:
+            return
+        clock.jump_to(clock.now + timedelta(minutes=1))
+    raise AssertionError("the outbox never emptied")
+
+
 def assert_trail_in_order(case: Case) -> None:
     seqs = [e.seq for e in case.events]
     assert seqs == list(range(1, len(seqs) + 1))
@@ -103,10 +117,10 @@ async def one_round(bot: BotUnderTest, clock: AdvancingClock, number: int) -> No
     await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
     await fill_in(bot, PRACTITIONER)
     await press(bot, PRACTITIONER, "submit")
-    await deliver(bot, clock.now)
+    await deliver_all(bot, clock)
     await hub_press(bot, reference, "case.panel_notified", notified_on=clock.now.date().isoformat())
     await hub_press(bot, reference, "rapid_review.start", agencies=",".join(LEADS))
-    await deliver(bot, clock.now)
+    await deliver_all(bot, clock)
 
     # Three agencies press Send at the same moment.
     sends = [await review_ready(bot, lead, reference) for lead in LEADS.values()]
@@ -124,7 +138,7 @@ async def one_round(bot: BotUnderTest, clock: AdvancingClock, number: int) -> No
 
     # Three members vote at the same moment.
     await hub_press(bot, reference, "rapid_review.open_vote")
-    await deliver(bot, clock.now)
+    await deliver_all(bot, clock)
     vote_post = post_id(bot, "CSPR Group vote", CSPRG_CHANNEL)
     votes = await asyncio.gather(
         *(
@@ -155,7 +169,7 @@ async def one_round(bot: BotUnderTest, clock: AdvancingClock, number: int) -> No
 
     # The vote closes; three partners confirm at the same moment.
     await hub_press(bot, reference, "rapid_review.close_vote")
-    await deliver(bot, clock.now)
+    await deliver_all(bot, clock)
     confirmations = await asyncio.gather(
         *(
             bot.send(

@@ -1,8 +1,9 @@
-"""Fixtures for tests against a real database, built on the top-level ``database_url``.
+"""Fixtures for tests against a real database, built on the top-level
+``migrated_database_url``.
 
 Every test that uses them runs on SQLite and on PostgreSQL, each time on a fresh database
-brought to the latest schema by the real migrations (never ``create_all``), so the tests
-also prove the migrations match what the code expects.
+at the latest schema: a copy of a template the real migrations built (never ``create_all``),
+so the tests also prove the migrations match what the code expects.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from storage import db
 
 
 @pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    """The test's empty database, migrated to the latest revision."""
-    await db.migrate(database_url)
-    return database_url
+def migrated_url(migrated_database_url: str) -> str:
+    """The test's own database at the latest revision (the name these tests know it by)."""
+    return migrated_database_url
 
 
 @pytest.fixture

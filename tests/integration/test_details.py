@@ -126,6 +126,7 @@ async def test_rotation_re_encrypts_everything_with_the_new_key_so_the_old_one_c
         await SqlStorage(session_factory, cipher=only_old).read(["draft"])
 
 
+@pytest.mark.sqlite_only  # the command line is the same program on either database
 async def test_the_rotate_command_says_what_it_re_encrypted(
     session_factory: Sessions, migrated_url: str
 ) -> None:

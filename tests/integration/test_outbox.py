@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from cryptography.fernet import Fernet
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.teams.outbox_sender import OutboxSender
@@ -17,10 +19,12 @@ from safeguarding.reminders import ChannelPurpose, ReminderKey
 from safeguarding.roles import Person, Role
 from storage.channels import ChannelRepository, RegisteredChannel
 from storage.conversations import ConversationRepository
+from storage.details import FernetCipher
 from storage.outbox import (
     ConversationTarget,
     MessageUpdate,
     OutboxRepository,
+    OutboxRow,
     OutboxStatus,
     OutgoingMessage,
     PersonTarget,
@@ -29,6 +33,8 @@ from storage.reminders import Acknowledgement, ReminderRepository, ReminderStatu
 from storage.uow import UnitOfWork
 
 Sessions = async_sessionmaker[AsyncSession]
+
+CIPHER = FernetCipher([Fernet.generate_key()])
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -58,7 +64,7 @@ def message(key: str, target: ConversationTarget | PersonTarget = HUB_CHANNEL) -
 
 async def enqueue(sessions: Sessions, *keys: str) -> list[bool]:
     async with UnitOfWork(sessions) as uow:
-        outbox = OutboxRepository(uow.session)
+        outbox = OutboxRepository(uow.session, cipher=CIPHER)
         added = [await outbox.enqueue(message(key), now=NOW) for key in keys]
         await uow.commit()
     return added
@@ -66,9 +72,34 @@ async def enqueue(sessions: Sessions, *keys: str) -> list[bool]:
 
 async def claim(sessions: Sessions, now: datetime = NOW, limit: int = 50):  # type: ignore[no-untyped-def]
     async with UnitOfWork(sessions) as uow:
-        claimed = await OutboxRepository(uow.session).claim(now=now, lease=LEASE, limit=limit)
+        claimed = await OutboxRepository(uow.session, cipher=CIPHER).claim(
+            now=now, lease=LEASE, limit=limit
+        )
         await uow.commit()
     return claimed
+
+
+async def test_a_queued_activity_is_sealed_at_rest_and_opened_only_to_send_it(
+    session_factory: Sessions,
+) -> None:
+    card = OutgoingMessage(
+        key="details:NL-2027-0001:hub-1:1",
+        target=PersonTarget("hub-1"),
+        activity={"type": "message", "text": "Zebedee Quillfeather, 17 Canary Wharf Lane"},
+        summary="About case NL-2027-0001",
+        case_reference="NL-2027-0001",
+    )
+    async with UnitOfWork(session_factory, cipher=CIPHER) as uow:
+        await uow.outbox.enqueue(card, now=NOW)
+        await uow.commit()
+    async with session_factory() as session:
+        (stored,) = (await session.execute(select(OutboxRow.activity))).scalars().all()
+
+    (claimed,) = await claim(session_factory)
+
+    assert isinstance(stored, str)
+    assert "Quillfeather" not in stored
+    assert claimed.activity == card.activity
 
 
 async def test_a_key_is_queued_once_however_often_it_is_enqueued(session_factory: Sessions) -> None:
@@ -105,7 +136,7 @@ async def test_a_row_whose_worker_died_is_claimed_again_once_the_lease_expires(
     assert [(c.key, c.attempts) for c in again] == [("m1", 2)]
 
     async with UnitOfWork(session_factory) as uow:
-        outbox = OutboxRepository(uow.session)
+        outbox = OutboxRepository(uow.session, cipher=CIPHER)
         late = await outbox.mark_sent(
             dead[0], activity_id="1", conversation_id="c", service_url="u", now=NOW
         )
@@ -123,7 +154,9 @@ async def test_released_rows_wait_and_do_not_count_an_attempt(session_factory: S
     await enqueue(session_factory, "m1")
     [first] = await claim(session_factory)
     async with UnitOfWork(session_factory) as uow:
-        await OutboxRepository(uow.session).release(first, at=NOW + timedelta(seconds=3), now=NOW)
+        await OutboxRepository(uow.session, cipher=CIPHER).release(
+            first, at=NOW + timedelta(seconds=3), now=NOW
+        )
         await uow.commit()
 
     assert await claim(session_factory, NOW + timedelta(seconds=2)) == []
@@ -134,7 +167,7 @@ async def test_released_rows_wait_and_do_not_count_an_attempt(session_factory: S
 async def test_a_newer_update_supersedes_older_ones_not_yet_sent(session_factory: Sessions) -> None:
     await enqueue(session_factory, "card")
     async with UnitOfWork(session_factory) as uow:
-        outbox = OutboxRepository(uow.session)
+        outbox = OutboxRepository(uow.session, cipher=CIPHER)
         for version in (1, 2, 3):
             await outbox.enqueue_update(
                 MessageUpdate(
@@ -159,7 +192,7 @@ async def test_counts_show_pending_failing_and_parked_rows(session_factory: Sess
     await enqueue(session_factory, "a", "b", "c")
     a, b, _c = await claim(session_factory)
     async with UnitOfWork(session_factory) as uow:
-        outbox = OutboxRepository(uow.session)
+        outbox = OutboxRepository(uow.session, cipher=CIPHER)
         await outbox.retry_at(a, at=NOW + timedelta(seconds=2), error="500", now=NOW)
         await outbox.give_up(b, status=OutboxStatus.PARKED, error="404", now=NOW)
         await uow.commit()
@@ -175,7 +208,7 @@ async def test_copies_of_a_post_are_found_by_key_without_wildcards(
     session_factory: Sessions,
 ) -> None:
     async with UnitOfWork(session_factory) as uow:
-        outbox = OutboxRepository(uow.session)
+        outbox = OutboxRepository(uow.session, cipher=CIPHER)
         for key in ["reminder:a_b", "reminder:a_b:person:p1", "reminder:aXb:person:p2"]:
             await outbox.enqueue(message(key), now=NOW)
         await uow.commit()
@@ -290,6 +323,7 @@ async def test_the_sender_knows_when_the_next_message_is_due(session_factory: Se
         HttpConnector(tokens=NoTokens(), timeout_seconds=1),
         people=Nobody(),
         service_url_allowed=lambda _url: True,
+        cipher=CIPHER,
     )
     assert await sender.next_due() is None
 

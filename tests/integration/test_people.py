@@ -230,6 +230,7 @@ async def test_changes_that_make_no_sense_are_refused_and_change_nothing(
     assert (await resolve(session_factory, ADMIN.object_id)).roles == {Role.ADMIN}
 
 
+@pytest.mark.sqlite_only  # the command line is the same program on either database
 async def test_the_command_line_import_refuses_a_bad_file_and_imports_a_good_one_once(
     migrated_url: str, session_factory: Sessions, tmp_path: Path
 ) -> None:

@@ -3,11 +3,7 @@ and handlers on a real SQLite database."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -34,7 +30,6 @@ from safeguarding.errors import InvalidInput, NotFound
 from safeguarding.reference import CaseReference
 from safeguarding.retention import Outcome, RetentionAction, RetentionPolicy
 from safeguarding.roles import Person, Role
-from storage import db
 from storage.outbox import ConversationTarget
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -65,46 +60,25 @@ people:
 OLD_CASE = CaseReference("NL", 2018, 1)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database with the directory and a long-closed case; tests get copies."""
-    path = tmp_path_factory.mktemp("admin") / "template.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def prepare() -> None:
-        await db.migrate(url)
-        engine = db.create_engine(url)
-        tx = Transactions(db.session_factory(engine))
-        await tx.run(
-            lambda uow: import_directory(
-                uow,
-                parse_directory(DIRECTORY, source="people.yaml"),
-                by=Actor(id="cli:ops", name="ops"),
-                at=NOW,
-            )
-        )
-        hub = Actor(id="hub-1", name="Priya Shah")
-        opened = datetime(2018, 1, 8, 9, tzinfo=UTC)
-        case = Case.open(
-            reference=OLD_CASE, aware_on=date(2018, 1, 8), incident_on=None, actor=hub, at=opened
-        )
-        case.move_to(Stage.CLOSED, actor=hub, at=datetime(2019, 3, 1, 12, tzinfo=UTC), why="Met")
-        await tx.run(lambda uow: uow.cases.add(case))
-        await engine.dispose()
-
-    asyncio.run(prepare())
-    return path
-
-
 @pytest.fixture
-async def tx(template: Path, tmp_path: Path) -> AsyncIterator[Transactions]:
-    path = tmp_path / "test.db"
-    shutil.copy(template, path)
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield Transactions(db.session_factory(engine))
-    finally:
-        await engine.dispose()
+async def tx(transactions: Transactions) -> Transactions:
+    """The directory imported and a long-closed case, on a fresh database."""
+    await transactions.run(
+        lambda uow: import_directory(
+            uow,
+            parse_directory(DIRECTORY, source="people.yaml"),
+            by=Actor(id="cli:ops", name="ops"),
+            at=NOW,
+        )
+    )
+    hub = Actor(id="hub-1", name="Priya Shah")
+    opened = datetime(2018, 1, 8, 9, tzinfo=UTC)
+    case = Case.open(
+        reference=OLD_CASE, aware_on=date(2018, 1, 8), incident_on=None, actor=hub, at=opened
+    )
+    case.move_to(Stage.CLOSED, actor=hub, at=datetime(2019, 3, 1, 12, tzinfo=UTC), why="Met")
+    await transactions.run(lambda uow: uow.cases.add(case))
+    return transactions
 
 
 def turn(person: Person = ADMIN) -> Turn:

@@ -13,11 +13,10 @@ from bot_app.cases.messages import HubCards, hub_card_key
 from bot_app.cases.views import CaseSettings, CaseViews, status_view
 from bot_app.core.transactions import Transactions
 from bot_app.notification.services import CaseOpened, SendNotification, send_notification
-from safeguarding import milestones
+from safeguarding import milestones, panel
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Stage
 from safeguarding.clocks import STATUTORY_CLOCKS
-from safeguarding.errors import InvalidInput
 from safeguarding.notification import (
     AbuseOrNeglect,
     AgeBand,
@@ -67,9 +66,8 @@ HUB_COPY = f"{hub_card_key(str(REFERENCE))}:person:hub-1"
 
 
 @pytest.fixture
-async def tx(database_url: str) -> AsyncIterator[Transactions]:
-    await db.migrate(database_url)
-    engine = db.create_engine(database_url)
+async def tx(migrated_database_url: str) -> AsyncIterator[Transactions]:
+    engine = db.create_engine(migrated_database_url)
     try:
         transactions = Transactions(
             db.session_factory(engine), cipher=FernetCipher([Fernet.generate_key()])
@@ -172,51 +170,43 @@ async def test_recording_a_late_panel_notification_moves_the_case_and_updates_th
         )
 
     await tx.run(record)
-    await tx.run(record)  # a second press changes nothing
-
     async with tx.unit() as uow:
         case = await uow.cases.get(REFERENCE)
         update = await uow.outbox.get(f"{HUB_COPY}:update:{len(case.events)}")
+    second = await tx.run(record)  # a second record is refused, and the attempt audited
+
+    assert isinstance(second, services.Refused)
+    assert "already recorded" in second.message
+    assert "Nothing was changed" in second.message
     assert case.stage is Stage.PANEL_NOTIFIED
     note = VIEWS.card_view(case, LATER.date()).note
     assert note is not None
     assert "at 14:30 by Hana Hub - late (due" in note
-    assert [e.kind for e in case.events].count(milestones.PANEL_NOTIFIED) == 1
     assert update is not None, "every copy of the Hub card is updated in place"
+    async with tx.unit() as uow:
+        after = await uow.cases.get(REFERENCE)
+    assert [e.kind for e in after.events].count(milestones.PANEL_NOTIFIED) == 1
+    assert after.events[-1].kind == panel.REFUSED
+    assert after.stage is Stage.PANEL_NOTIFIED
 
 
-async def test_a_panel_notification_in_the_future_is_refused(tx: Transactions) -> None:
+async def test_a_panel_notification_in_the_future_is_refused_and_audited(
+    tx: Transactions,
+) -> None:
     command = services.RecordPanelNotified(
         HUB_OFFICER, REFERENCE, notified_on=date(2026, 11, 27), notified_time=""
     )
-    with pytest.raises(InvalidInput, match="in the future"):
-        await tx.run(
-            lambda uow: services.record_panel_notified(
-                command, uow, now=NOW, today=TODAY, views=VIEWS, hub_cards=HUB_CARDS
-            )
+    refused = await tx.run(
+        lambda uow: services.record_panel_notified(
+            command, uow, now=NOW, today=TODAY, views=VIEWS, hub_cards=HUB_CARDS
         )
-
-
-async def test_closing_as_criteria_not_met_needs_a_reason_and_closes_the_case(
-    tx: Transactions,
-) -> None:
-    async def close(reason: str) -> object:
-        command = services.CloseCriteriaNotMet(HUB_OFFICER, REFERENCE, reason)
-        return await tx.run(
-            lambda uow: services.close_criteria_not_met(
-                command, uow, now=NOW, today=TODAY, hub_cards=HUB_CARDS
-            )
-        )
-
-    with pytest.raises(InvalidInput, match="Please give the reason"):
-        await close("   ")
-    await close("  Accidental   injury, no\nconcerns. ")
-
+    )
+    assert isinstance(refused, services.Refused)
+    assert "in the future" in refused.message
     async with tx.unit() as uow:
         case = await uow.cases.get(REFERENCE)
-    assert case.stage is Stage.CLOSED
-    assert case.events[-1].why == "Accidental injury, no concerns."
-    assert VIEWS.card_view(case, TODAY).note == "Closed by Hana Hub: criteria not met."
+    assert case.stage is Stage.NOTIFIED
+    assert case.events[-1].kind == panel.REFUSED
 
 
 async def test_a_repeated_send_is_traced_to_its_case(tx: Transactions) -> None:

@@ -3,9 +3,6 @@ handlers and the observer on a real SQLite database."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -30,23 +27,9 @@ HUB_CHANNEL = "19:hub@thread.tacv2"
 POLICE_CHANNEL = "19:police@thread.tacv2"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database per module; each test works on a copy of it."""
-    path = tmp_path_factory.mktemp("channels") / "template.db"
-    asyncio.run(db.migrate(f"sqlite+aiosqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-async def tx(template: Path, tmp_path: Path) -> AsyncIterator[Transactions]:
-    path = tmp_path / "test.db"
-    shutil.copy(template, path)
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield Transactions(db.session_factory(engine))
-    finally:
-        await engine.dispose()
+def tx(transactions: Transactions) -> Transactions:
+    return transactions
 
 
 def target(conversation_id: str) -> ConversationTarget:

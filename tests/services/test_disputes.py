@@ -69,9 +69,8 @@ VIEWS, MESSAGES = feature()
 
 
 @pytest.fixture
-async def tx(database_url: str) -> AsyncIterator[Transactions]:
-    await db.migrate(database_url)
-    engine = db.create_engine(database_url)
+async def tx(migrated_database_url: str) -> AsyncIterator[Transactions]:
+    engine = db.create_engine(migrated_database_url)
     try:
         tx = Transactions(db.session_factory(engine))
         case = Case.open(

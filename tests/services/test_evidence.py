@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +16,6 @@ from safeguarding.clocks import STATUTORY_CLOCKS
 from safeguarding.errors import NotFound
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person, Role
-from storage import db
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
 REFERENCE = CaseReference("NL", 2026, 1)
@@ -35,37 +30,18 @@ SETTINGS = services.EvidenceSettings(
 )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("evidence") / "template.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def prepare() -> None:
-        await db.migrate(url)
-        engine = db.create_engine(url)
-        case = Case.open(
-            reference=REFERENCE,
-            aware_on=date(2026, 11, 24),
-            incident_on=None,
-            actor=Actor(id=HUB.object_id, name=HUB.name),
-            at=NOW - timedelta(days=2),
-        )
-        await Transactions(db.session_factory(engine)).run(lambda uow: uow.cases.add(case))
-        await engine.dispose()
-
-    asyncio.run(prepare())
-    return path
-
-
 @pytest.fixture
-async def tx(template: Path, tmp_path: Path) -> AsyncIterator[Transactions]:
-    path = tmp_path / "test.db"
-    shutil.copy(template, path)
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield Transactions(db.session_factory(engine))
-    finally:
-        await engine.dispose()
+async def tx(transactions: Transactions) -> Transactions:
+    """One case, opened two days ago, on a fresh database."""
+    case = Case.open(
+        reference=REFERENCE,
+        aware_on=date(2026, 11, 24),
+        incident_on=None,
+        actor=Actor(id=HUB.object_id, name=HUB.name),
+        at=NOW - timedelta(days=2),
+    )
+    await transactions.run(lambda uow: uow.cases.add(case))
+    return transactions
 
 
 async def test_the_links_work_for_the_person_who_asked_for_fifteen_minutes(

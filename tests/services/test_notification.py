@@ -77,9 +77,8 @@ class HubOfficers:
 
 
 @pytest.fixture
-async def tx(database_url: str) -> AsyncIterator[Transactions]:
-    await db.migrate(database_url)
-    engine = db.create_engine(database_url)
+async def tx(migrated_database_url: str) -> AsyncIterator[Transactions]:
+    engine = db.create_engine(migrated_database_url)
     try:
         yield Transactions(db.session_factory(engine), cipher=FernetCipher([Fernet.generate_key()]))
     finally:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import partial
-from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot_app.cases.messages import HubCards
@@ -43,8 +40,6 @@ from safeguarding.errors import InvalidInput
 from safeguarding.policy import Forbidden
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person, Role
-from storage import db
-from storage.details import FernetCipher
 from storage.outbox import ConversationTarget, OutboxRow
 from storage.uow import UnitOfWork
 
@@ -104,28 +99,11 @@ PEOPLE = Directory()
 MESSAGES = RapidReviewMessages(views=VIEWS, people=PEOPLE, hub_cards=HubCards(CASE_VIEWS, PEOPLE))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database per module; each test works on a copy of it."""
-    path = tmp_path_factory.mktemp("rapid_review") / "template.db"
-    asyncio.run(db.migrate(f"sqlite+aiosqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-async def tx(template: Path, tmp_path: Path) -> AsyncIterator[Transactions]:
-    """A case the Panel has been notified of, on a fresh copy of the database."""
-    path = tmp_path / "test.db"
-    shutil.copy(template, path)
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        transactions = Transactions(
-            db.session_factory(engine), cipher=FernetCipher([Fernet.generate_key()])
-        )
-        await transactions.run(_notified_case)
-        yield transactions
-    finally:
-        await engine.dispose()
+async def tx(transactions: Transactions) -> Transactions:
+    """A case the Panel has been notified of, on a fresh database."""
+    await transactions.run(_notified_case)
+    return transactions
 
 
 async def _notified_case(uow: UnitOfWork) -> None:

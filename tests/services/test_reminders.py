@@ -3,11 +3,7 @@ SQLite database. What reached the outbox is what Teams would have been sent."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +21,6 @@ from safeguarding.policy import Forbidden
 from safeguarding.reference import CaseReference
 from safeguarding.reminders import ChannelPurpose, ReminderPolicy
 from safeguarding.roles import Person, Role
-from storage import db
 from storage.channels import RegisteredChannel
 from storage.outbox import ConversationTarget, OutboxRow
 from storage.reminders import Acknowledgement
@@ -50,23 +45,9 @@ class Roster:
         return [p for p in self.people if p.has(role)]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database per module; each test works on a copy of it."""
-    path = tmp_path_factory.mktemp("reminders") / "template.db"
-    asyncio.run(db.migrate(f"sqlite+aiosqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-async def tx(template: Path, tmp_path: Path) -> AsyncIterator[Transactions]:
-    path = tmp_path / "test.db"
-    shutil.copy(template, path)
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield Transactions(db.session_factory(engine))
-    finally:
-        await engine.dispose()
+def tx(transactions: Transactions) -> Transactions:
+    return transactions
 
 
 VIEWS = ReminderViews(

@@ -22,7 +22,7 @@ from safeguarding.case import Actor, Case
 from safeguarding.evidence import AccessRecord, BundleContext, evidence_bundle
 from safeguarding.reference import CaseReference
 from safeguarding.retention import HoldState
-from safeguarding.trail import chain, verify_chain
+from safeguarding.trail import TrailKeys, chain, verify_chain
 from tests.harness.cards import assert_valid_card
 
 SAM = PersonView(
@@ -87,11 +87,12 @@ def test_the_printable_bundle_escapes_whatever_the_trail_contains() -> None:
         at=at,
     )
     case.record("note", actor=actor, at=at, what="<script>alert(1)</script>", why="a & b")
-    links = chain(case.events)
+    keys = TrailKeys((b"k" * 32,))
+    links = chain(case.events, reference="NL-2026-0001", keys=keys)
     bundle = evidence_bundle(
         case,
         trail=links,
-        report=verify_chain("NL-2026-0001", links),
+        report=verify_chain("NL-2026-0001", links, keys=keys),
         clocks=[],
         hold=HoldState(reason=None),
         access=[AccessRecord(at=at, person_id="x", person_name="<i>Eve</i>", what="viewed")],

@@ -266,3 +266,35 @@ def test_the_awareness_day_is_never_counted_by_default(start: date, n: int) -> N
     # Walk the calendar by hand rather than trust count_working_days: day 1 is after the start.
     after_start = (start + timedelta(days=i) for i in range(1, (due - start).days + 1))
     assert sum(ENGLAND.is_working_day(day) for day in after_start) == n
+
+
+# -- the precomputed working days agree with counting one day at a time ------------------
+
+
+def _walk(start: date, n: int) -> date:
+    """The nth working day after (or before) ``start``, found by stepping a day at a time."""
+    step = timedelta(days=1 if n > 0 else -1)
+    day, remaining = start, abs(n)
+    while remaining:
+        day += step
+        if day.weekday() < 5 and ENGLAND.holiday_name(day) is None:
+            remaining -= 1
+    return day
+
+
+@given(start=any_day, n=st.integers(min_value=-700, max_value=700))
+@bounded
+def test_adding_working_days_agrees_with_walking_day_by_day(start: date, n: int) -> None:
+    assert ENGLAND.add_working_days(start, n) == _walk(start, n)
+
+
+def test_a_fresh_calendar_counts_across_years_it_loads_on_demand() -> None:
+    fresh = WorkingDayCalendar()
+    # Backwards across New Year, then forwards over three years, from nothing loaded.
+    assert fresh.add_working_days(date(2027, 1, 4), -2) == date(2026, 12, 30)
+    assert fresh.add_working_days(date(2026, 12, 24), 500) == _walk(date(2026, 12, 24), 500)
+    assert fresh.count_working_days(date(2026, 1, 1), date(2028, 12, 31)) == sum(
+        1
+        for offset in range(1, (date(2028, 12, 31) - date(2026, 1, 1)).days + 1)
+        if fresh.is_working_day(date(2026, 1, 1) + timedelta(days=offset))
+    )

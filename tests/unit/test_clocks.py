@@ -77,6 +77,8 @@ def test_the_table_has_the_lengths_of_domain_md() -> None:
         ClockId.REPORT_COPY: (7, days, before),
         ClockId.PUBLISHED_LOCAL: (1, years, after),
         ClockId.PUBLISHED_NATIONAL: (3, years, after),
+        ClockId.CARE_LEAVER_DEATH: (5, days, after),
+        ClockId.LOOKED_AFTER_DEATH: (5, days, after),
     }
 
 
@@ -90,6 +92,10 @@ def test_the_table_has_the_lengths_of_domain_md() -> None:
         (ClockId.REPORT_COPY, "at least 7 working days before publication"),
         (ClockId.PUBLISHED_LOCAL, "at least 1 year after publication"),
         (ClockId.PUBLISHED_NATIONAL, "at least 3 years after publication"),
+        (
+            ClockId.CARE_LEAVER_DEATH,
+            "5 working days after the council becomes aware of the death",
+        ),
     ],
 )
 def test_a_rule_describes_itself_in_plain_english(clock_id: ClockId, described: str) -> None:

@@ -179,7 +179,18 @@ def test_card_answers_build_the_notification_and_read_back_in_words() -> None:
         (
             "child",
             {"age_band": "16_17", "care_leaver": "true", "care_leaver_age": "40"},
-            "between 16 and 25",
+            "outside the rule",
+        ),
+        (
+            "child",
+            {"age_band": "18_24", "care_leaver": "true", "care_leaver_age": "25"},
+            "At 25, a care leaver is outside the rule",
+        ),
+        ("child", {"age_band": "5_10", "care_leaver": "true"}, "can't be a care leaver"),
+        (
+            "child",
+            {"age_band": "16_17", "care_leaver": "true", "care_leaver_age": "20"},
+            "in the age band",
         ),
         ("identifiers", {"initials": "J0hn"}, "one to three letters"),
         ("reporter", {"agency": ["Police"], "role": "x"}, "couldn't read"),

@@ -37,6 +37,9 @@ view_case_details          . . Y Y Y Y . . .
 list_all_cases             . . Y Y Y Y . . Y
 record_panel_notification  . . Y . . . . . .
 close_criteria_not_met     . . Y . . . . . .
+confirm_closure            . . . Y Y . . . .
+correct_case               . . Y . . . . . .
+record_statutory_notification . . Y . . . . . .
 start_rapid_review         . . Y . . . . . .
 submit_agency_report       . Y . . . . . . .
 vote                       . . . Y Y . . . .

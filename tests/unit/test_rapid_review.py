@@ -16,6 +16,7 @@ AT = datetime(2026, 11, 26, 10, tzinfo=UTC)
 HUB = Actor(id="hub", name="Priya Shah")
 SEATS = {"sam": "Sam Hughes", "fiona": "Fiona Grant", "mark": "Mark Ellis"}
 RULE = rr.VoteRule()
+DECIDED = date(2026, 12, 2)  # the partners' decision
 
 
 def case_at(stage: Stage, route: str = "serious") -> Case:
@@ -201,20 +202,20 @@ def test_partners_confirm_once_each_until_enough_have() -> None:
     case = case_at(Stage.PANEL_NOTIFIED)
     decided(case, ("sam", "local_cspr"), ("fiona", "local_cspr"), ("mark", "abstain"))
     grace, helen = Actor(id="grace", name="Grace"), Actor(id="helen", name="Helen")
-    assert not rr.confirm(case, round_number=1, required=2, actor=grace, at=AT)
-    assert not rr.confirm(case, round_number=1, required=2, actor=grace, at=AT)
+    assert not rr.confirm(case, round_number=1, required=2, actor=grace, at=AT, decided_on=DECIDED)
+    assert not rr.confirm(case, round_number=1, required=2, actor=grace, at=AT, decided_on=DECIDED)
     assert [e.kind for e in case.events].count(rr.PARTNER_CONFIRMED) == 1
-    assert rr.confirm(case, round_number=1, required=2, actor=helen, at=AT)
+    assert rr.confirm(case, round_number=1, required=2, actor=helen, at=AT, decided_on=DECIDED)
     assert rr.state_of(case).confirmed is rr.Recommendation.LOCAL_CSPR
     with pytest.raises(rr.VoteClosed, match="already been made"):
-        rr.confirm(case, round_number=1, required=2, actor=helen, at=AT)
+        rr.confirm(case, round_number=1, required=2, actor=helen, at=AT, decided_on=DECIDED)
 
 
 def test_partners_cannot_decide_before_the_vote_closes() -> None:
     case = case_at(Stage.PANEL_NOTIFIED)
     voting(case)
     with pytest.raises(rr.VoteClosed, match="has not made a recommendation"):
-        rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT)
+        rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
 
 
 def test_a_challenge_returns_the_case_to_the_group_with_its_reason() -> None:
@@ -238,25 +239,27 @@ def test_a_challenge_can_open_a_difference_of_opinion_instead() -> None:
 def test_a_learning_review_case_never_notified_goes_straight_to_its_review() -> None:
     case = case_at(Stage.NOTIFIED, route="llr")
     decided(case, ("sam", "learning_review"), ("fiona", "learning_review"), ("mark", "abstain"))
-    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT)
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
     assert case.stage is Stage.LEARNING_REVIEW
 
 
 @pytest.mark.parametrize(
-    ("decision", "stage", "kind"),
+    ("decision", "stage", "started"),
     [
-        (rr.PanelDecision.AGREES, Stage.LOCAL_REVIEW, "local"),
-        (rr.PanelDecision.NATIONAL_REVIEW, Stage.NATIONAL_REVIEW, "national"),
-        (rr.PanelDecision.OTHER, Stage.WITH_PANEL, None),
+        (rr.PanelDecision.AGREES, Stage.LOCAL_REVIEW, ["local"]),
+        (rr.PanelDecision.NATIONAL_REVIEW, Stage.NATIONAL_REVIEW, ["local", "national"]),
+        (rr.PanelDecision.OTHER, Stage.LOCAL_REVIEW, ["local"]),
     ],
 )
-def test_the_panels_decision_starts_the_review_clock(
-    decision: rr.PanelDecision, stage: Stage, kind: str | None
+def test_a_local_cspr_starts_at_the_partners_decision_and_every_panel_answer_has_a_next_step(
+    decision: rr.PanelDecision, stage: Stage, started: list[str]
 ) -> None:
     case = case_at(Stage.PANEL_NOTIFIED)
     decided(case, ("sam", "local_cspr"), ("fiona", "local_cspr"), ("mark", "abstain"))
-    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT)
-    with pytest.raises(IllegalTransition, match="not with the Panel"):
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
+    review = [e for e in case.events if e.kind == milestones.REVIEW_STARTED]
+    assert [e.data["decided_on"] for e in review] == ["2026-12-02"], "from the partners' day"
+    with pytest.raises(IllegalTransition, match="not waiting for the Panel"):
         rr.record_panel_decision(
             case, decision, decided_on=date(2026, 12, 9), note="n", actor=HUB, at=AT
         )
@@ -265,9 +268,55 @@ def test_the_panels_decision_starts_the_review_clock(
     )
     assert late
     assert "late (due Monday 14 December 2026)" in case.events[-2].what
+    assert case.stage is Stage.LOCAL_REVIEW, "the local review does not wait for the Panel"
+    assert rr.awaiting_panel(case)
+    rr.record_panel_decision(
+        case, decision, decided_on=date(2026, 12, 16), note="Noted.", actor=HUB, at=AT
+    )
+    assert case.stage is stage
+    kinds = [e.data["kind"] for e in case.events if e.kind == milestones.REVIEW_STARTED]
+    assert kinds == started
+    assert rr.awaiting_panel(case) is (decision is rr.PanelDecision.OTHER)
+
+
+@pytest.mark.parametrize(
+    ("decision", "stage", "kind"),
+    [
+        (rr.PanelDecision.AGREES, Stage.CLOSED, None),
+        (rr.PanelDecision.NATIONAL_REVIEW, Stage.NATIONAL_REVIEW, "national"),
+        (rr.PanelDecision.OTHER, Stage.WITH_PANEL, None),
+    ],
+)
+def test_a_case_with_the_panel_moves_on_its_answer(
+    decision: rr.PanelDecision, stage: Stage, kind: str | None
+) -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    decided(case, ("sam", "no_review"), ("fiona", "no_review"), ("mark", "abstain"))
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
+    rr.record_sent(case, sent_on=date(2026, 12, 3), due=date(2026, 12, 14), actor=HUB, at=AT)
+    assert case.stage is Stage.WITH_PANEL
     rr.record_panel_decision(
         case, decision, decided_on=date(2026, 12, 16), note="Noted.", actor=HUB, at=AT
     )
     assert case.stage is stage
     started = [e.data["kind"] for e in case.events if e.kind == milestones.REVIEW_STARTED]
     assert started == ([kind] if kind else [])
+
+
+def test_an_llr_case_recommended_a_cspr_cannot_be_sent_without_a_panel_notification() -> None:
+    case = case_at(Stage.NOTIFIED, route="llr")
+    decided(case, ("sam", "local_cspr"), ("fiona", "local_cspr"), ("mark", "abstain"))
+    assert rr.may_be_serious(case), "a CSPR is only open to a serious case"
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
+    with pytest.raises(rr.PanelNotNotified, match="no Panel notification is recorded"):
+        rr.record_sent(case, sent_on=date(2026, 12, 3), due=None, actor=HUB, at=AT)
+    assert case.stage is Stage.PARTNERS_DECISION
+    case.record(
+        milestones.PANEL_NOTIFIED,
+        actor=HUB,
+        at=AT,
+        what="Panel notified.",
+        data={"notified_on": "2026-12-03"},
+    )
+    rr.record_sent(case, sent_on=date(2026, 12, 3), due=None, actor=HUB, at=AT)
+    assert case.stage is Stage.LOCAL_REVIEW

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
+from bot_app.core.answers import CardAnswer, Toast
+from bot_app.core.payloads import CaseData, NoData
+from bot_app.core.routing import Router
+from bot_app.core.turn import Turn, Where
 from bot_app.keys import data_keys, export_signing_key
 from bot_app.security import (
     ConfigurationError,
@@ -19,6 +24,9 @@ from bot_app.security import (
 from bot_app.settings import Settings
 from bot_app.teams.adapter import build_adapter
 from bot_app.teams.auth import channel_auth_configuration, tenant_of
+from safeguarding.policy import Action
+from safeguarding.roles import Person, Role
+from storage.outbox import ConversationTarget
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -71,6 +79,65 @@ def test_a_complete_deployment_and_local_mode_both_start() -> None:
         )
     )
     assert settings(allowed_tenant_ids="T1, t2").allowed_tenant_ids == ("t1", "t2")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.7", "cspr.example.org", ""])
+def test_a_network_facing_host_without_an_app_id_is_refused(host: str) -> None:
+    with pytest.raises(ConfigurationError, match="would let anyone on the network act as anyone"):
+        check_settings(settings(host=host))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_loopback_without_an_app_id_starts(host: str) -> None:
+    check_settings(settings(host=host))
+
+
+def test_a_network_facing_demo_starts_only_when_asked_for_explicitly() -> None:
+    check_settings(settings(host="0.0.0.0", allow_unauthenticated_network=True))
+
+
+@pytest.mark.parametrize("key", ["k", "short-and-guessable", "x" * 31, "é" * 15])
+def test_an_export_signing_key_under_32_bytes_is_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="EXPORT_SIGNING_KEY must be at least 32 bytes"):
+        check_settings(settings(export_signing_key=key))
+
+
+def test_an_export_signing_key_of_32_bytes_or_none_starts() -> None:
+    check_settings(settings(export_signing_key="x" * 32))
+    check_settings(settings(export_signing_key=""))  # derived from the data key
+
+
+@pytest.mark.parametrize("pattern", ["*.net", "*", "*.co.uk", "*.gov.uk"])
+def test_a_service_url_wildcard_broader_than_one_domain_is_refused(pattern: str) -> None:
+    with pytest.raises(ConfigurationError, match="broader than one domain"):
+        check_settings(settings(service_url_hosts=f"smba.trafficmanager.net,{pattern}"))
+
+
+def test_service_url_hosts_of_one_domain_start() -> None:
+    check_settings(settings(service_url_hosts="smba.trafficmanager.net,*.botframework.com"))
+
+
+def test_a_placeholder_encryption_key_is_refused_by_position() -> None:
+    placeholder = base64.urlsafe_b64encode(b"A" * 32).decode()  # a valid Fernet key, all "A"
+    pattern = base64.urlsafe_b64encode(b"secret!!" * 4).decode()
+
+    with pytest.raises(ConfigurationError, match="key 2, 3 is not random") as refused:
+        check_settings(
+            settings(
+                data_encryption_keys=f"{Fernet.generate_key().decode()},{placeholder},{pattern}"
+            )
+        )
+    assert placeholder not in str(refused.value), "the message never repeats a key"
+
+
+def test_every_unsafe_setting_is_named_at_once() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        check_settings(settings(host="0.0.0.0", export_signing_key="k", service_url_hosts="*.net"))
+
+    message = str(refused.value)
+    assert "HOST=0.0.0.0" in message
+    assert "EXPORT_SIGNING_KEY" in message
+    assert "SERVICE_URL_HOSTS *.net" in message
 
 
 def test_a_malformed_encryption_key_is_refused_by_position() -> None:
@@ -155,7 +222,7 @@ def test_each_app_type_builds_an_adapter_with_its_kind_of_credentials(
         )
     )
 
-    credentials = adapter.bot_framework_authentication._inner._credentials_factory._inner
+    credentials = adapter.bot_framework_authentication.inner._inner._credentials_factory._inner
     assert type(credentials).__name__ == factory
 
 
@@ -167,3 +234,43 @@ def test_a_signing_key_endpoint_of_our_own_keeps_the_public_clouds_issuer() -> N
     assert configuration["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"].startswith("https://keys.")
     assert configuration["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"] == "https://api.botframework.com"
     assert channel_auth_configuration(settings()) == {}
+
+
+# -- the router's case-access gate -----------------------------------------------------------
+
+
+def _hub_turn() -> Turn:
+    hub = Person(object_id="hub-1", name="Hana Hub", roles=frozenset({Role.HUB_OFFICER}))
+    target = ConversationTarget("a:1", "http://localhost:3978/", "t", "28:bot")
+    return Turn(
+        actor=hub,
+        teams_user_id="29:1",
+        where=Where(conversation_type="personal", target=target),
+        activity_id="1",
+        now=NOW,
+        today=NOW.date(),
+    )
+
+
+async def test_a_router_without_an_access_gate_refuses_whatever_names_a_case() -> None:
+    """Fails closed: a composition that forgot the gate runs no case handler unchecked."""
+    ran: list[str] = []
+
+    async def handler(turn: Turn, payload: CaseData) -> CardAnswer:
+        ran.append(str(payload.reference))
+        return Toast("done")
+
+    async def clock(turn: Turn, payload: NoData) -> CardAnswer:
+        return Toast("no case named")
+
+    router = Router()
+    router.add_verb("case.thing", handler, payload=CaseData, action=Action.VIEW_CASE)
+    router.add_verb("no.case", clock, payload=NoData, action=Action.USE_ASSISTANT)
+    spec, other = router.verb("case.thing"), router.verb("no.case")
+    assert spec is not None
+    assert other is not None
+
+    with pytest.raises(RuntimeError, match="no access gate"):
+        await router.run_verb(spec, _hub_turn(), CaseData.read({"reference": REF}))
+    assert ran == []
+    assert await router.run_verb(other, _hub_turn(), NoData.read({})) == Toast("no case named")

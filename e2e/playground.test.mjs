@@ -1,0 +1,358 @@
+// The real-client test (`make e2e`): the bot in the Microsoft 365 Agents Playground, driven in
+// headless Chromium like a person would, with the cards drawn by the Playground's own Adaptive
+// Card renderer.
+//
+// Three people of the demo directory take part, each in a Playground of their own (it plays one
+// person at a time): Chris Lane, the administrator, registers the Hub channel; Tom Reed, a
+// practitioner, is welcomed, asks for help, shows the deadlines (an Action.Execute button) and
+// notifies a death in his personal chat, step by step; Priya Shah, Hub officer, sees the case
+// card arrive in the Hub channel and records the Panel notification on it (Action.Execute).
+//
+// The bot runs as `make run` does (`python -m bot_app`, migrating at start) on an SQLite file
+// of its own; every port is picked free. Screenshots and logs go to e2e/artifacts/.
+//
+// Environment: CHROMIUM (default /usr/bin/chromium), PYTHON (default .venv/bin/python),
+// E2E_BOT_DIR (the checkout whose bot runs; default this one), E2E_HEADED=1 to watch.
+
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ARTIFACTS = path.join(REPO, "e2e", "artifacts");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const PYTHON = process.env.PYTHON || path.join(REPO, ".venv", "bin", "python");
+const BOT_DIR = process.env.E2E_BOT_DIR || REPO;
+const PLAYGROUND = path.join(REPO, "node_modules", ".bin", "agentsplayground");
+const CARD_WAIT = 30_000; // a bot reply, or an outbox post reaching a channel
+const START_WAIT = 60_000; // a process starting
+
+const ADMIN = "Chris Lane";
+const PRACTITIONER = "Tom Reed";
+const HUB_OFFICER = "Priya Shah";
+const AGENCY = "Northern Lincolnshire and Goole NHS Foundation Trust";
+const REFERENCE = "NL-2026-0001"; // the first case of a fresh database
+const INITIALS = "ZQ";
+const SUMMARY = "Found unresponsive at home by a parent; ambulance called.";
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cspr-e2e-"));
+const processes = [];
+let browser;
+let shot = 0;
+
+// -- processes -------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start a process in its own group, logging to artefacts; resolves when `ready` matches. */
+function start(name, command, args, { cwd, env, ready }) {
+  const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const entry = { name, child, exited: false };
+  processes.push(entry);
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start in ${START_WAIT / 1000} s: see ${name}.log`)),
+      START_WAIT,
+    );
+    const watch = (chunk) => {
+      log.write(chunk);
+      seen = (seen + chunk.toString()).slice(-20_000);
+      const match = ready.exec(seen);
+      if (match && !entry.ready) {
+        entry.ready = match;
+        clearTimeout(timer);
+        resolve(entry);
+      }
+    };
+    child.stdout.on("data", watch);
+    child.stderr.on("data", watch);
+    child.on("exit", (code) => {
+      entry.exited = true;
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was ready: see ${name}.log`));
+    });
+  });
+}
+
+async function stop(entry) {
+  if (entry.exited) return;
+  const gone = new Promise((resolve) => entry.child.once("exit", resolve));
+  try {
+    process.kill(-entry.child.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timeout = new Promise((resolve) => setTimeout(resolve, 10_000, "timeout"));
+  if ((await Promise.race([gone, timeout])) === "timeout") {
+    try {
+      process.kill(-entry.child.pid, "SIGKILL");
+    } catch {}
+  }
+}
+
+/** A Playground instance playing `user`, on a port of its own, talking to the bot. */
+async function playground(user, botPort, conversationId, port = undefined) {
+  const folder = path.join(work, user.split(" ")[0].toLowerCase());
+  const made = spawnSync(PYTHON, [path.join(REPO, "e2e", "playground_user.py"), user, folder], {
+    encoding: "utf8",
+  });
+  if (made.status !== 0) throw new Error(`playground_user.py failed: ${made.stderr}`);
+  port ??= await freePort();
+  const name = `playground-${user.split(" ")[0].toLowerCase()}`;
+  const entry = await start(
+    name,
+    PLAYGROUND,
+    [
+      "--app-endpoint", `http://127.0.0.1:${botPort}/api/messages`,
+      "--channel-id", "msteams",
+      "--port", String(port),
+      "--conversation-id", conversationId,
+      "--disable-telemetry",
+    ],
+    { cwd: folder, env: { ...process.env, BROWSER: "none" }, ready: /Listening on (\d+)/ },
+  );
+  // It falls back to a random port when ours was taken in the meantime: use the one it says.
+  entry.url = `http://localhost:${entry.ready[1]}`;
+  return entry;
+}
+
+// -- the page --------------------------------------------------------------------------------
+
+async function open(url) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(CARD_WAIT);
+  await page.goto(url);
+  await page.getByRole("textbox").first().waitFor();
+  return page;
+}
+
+async function screenshot(page, name) {
+  shot += 1;
+  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** The newest card that shows `text`. */
+function card(page, text) {
+  return page.locator(".ac-adaptiveCard", { hasText: text }).last();
+}
+
+async function waitForCard(page, text) {
+  const found = card(page, text);
+  await found.waitFor();
+  await found.scrollIntoViewIfNeeded();
+  return found;
+}
+
+async function say(page, text) {
+  const box = page.getByRole("textbox").last();
+  await box.click();
+  await page.keyboard.type(text);
+  await page.keyboard.press("Enter");
+}
+
+/** Post `@CSPR Assistant <text>` as a new conversation in the open channel. */
+async function mention(page, text) {
+  await page.getByRole("textbox").first().click();
+  await page.keyboard.type("@");
+  await page.getByRole("menuitem", { name: "CSPR Assistant" }).click();
+  await page.keyboard.type(` ${text}`);
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+}
+
+async function openChannel(page, name) {
+  // The tree item is named "<team> - <channel>".
+  await page.getByRole("treeitem", { name: new RegExp(`(^|- )${name}$`) }).click();
+}
+
+async function choose(page, scope, combobox, option) {
+  await scope.getByRole("combobox", { name: combobox }).click();
+  await page.getByRole("option", { name: option, exact: true }).click();
+}
+
+async function pickDate(page, scope, label, day) {
+  await scope.getByRole("combobox", { name: label }).click();
+  const calendar = page.getByRole("dialog", { name: "Calendar" });
+  const month = day.toLocaleString("en-US", { month: "long" });
+  await calendar
+    .getByRole("button", { name: `${day.getDate()}, ${month}, ${day.getFullYear()}`, exact: true })
+    .click();
+  await calendar.waitFor({ state: "hidden" });
+}
+
+async function next(page, step) {
+  const current = await waitForCard(page, `Step ${step} of 6`);
+  await screenshot(page, `notify-step-${step}`);
+  await current.getByRole("button", { name: "Next", exact: true }).click();
+}
+
+// -- the test --------------------------------------------------------------------------------
+
+describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 }, () => {
+  let bot;
+  let botPort;
+  let admin;
+  let practitioner;
+  let hub;
+
+  before(async () => {
+    fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    botPort = await freePort();
+    const env = {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(botPort),
+      DATABASE_URL: `sqlite+aiosqlite:///${path.join(work, "cspr.db")}`,
+      MICROSOFT_APP_ID: "", // local mode: the Playground sends no token
+      DIRECTORY_FILE: "", // the demo directory: the Playground's six people and their roles
+      // A throwaway Fernet key, so the run neither reads nor writes var/data-encryption.key.
+      DATA_ENCRYPTION_KEYS: `${crypto.randomBytes(32).toString("base64url")}=`,
+      OUTBOX_POLL_SECONDS: "0.5",
+      LOG_LEVEL: "INFO",
+    };
+    bot = await start("bot", PYTHON, ["-m", "bot_app"], {
+      cwd: BOT_DIR,
+      env,
+      ready: /listening on http/,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: process.env.E2E_HEADED !== "1",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const entry of processes.reverse()) await stop(entry);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("lets the administrator register the Hub channel", async () => {
+    admin = await playground(ADMIN, botPort, "personal-chat-chris");
+    const page = await open(admin.url);
+    await openChannel(page, "Hub");
+    await mention(page, "register hub");
+    await page.getByText("now the Hub channel").waitFor();
+    await screenshot(page, "admin-registers-the-hub-channel");
+    await page.context().close();
+    // The channel's conversation reference now points at this Playground's connector: the
+    // Hub officer's Playground takes over its port below, so the Hub's posts reach her.
+    await stop(admin);
+  });
+
+  it("welcomes the practitioner in his personal chat", async () => {
+    // Two people at once: each Playground has its own personal chat id.
+    hub = await playground(HUB_OFFICER, botPort, "personal-chat-priya", Number(admin.ready[1]));
+    assert.equal(hub.ready[1], admin.ready[1], "the Hub officer's Playground took the channel's port");
+    practitioner = await playground(PRACTITIONER, botPort, "personal-chat-tom");
+    const page = await open(practitioner.url);
+    practitioner.page = page;
+    await waitForCard(page, "Hello Tom");
+    await screenshot(page, "welcome");
+  });
+
+  it("answers help with what a practitioner can do", async () => {
+    const page = practitioner.page;
+    await say(page, "help");
+    const help = await waitForCard(page, "What I can do for you");
+    await help.getByText("notify", { exact: true }).waitFor();
+    await screenshot(page, "help");
+  });
+
+  it("shows the statutory deadlines from an Action.Execute button", async () => {
+    const page = practitioner.page;
+    await card(page, "What I can do for you").getByRole("button", { name: "Show deadlines" }).click();
+    await waitForCard(page, "Statutory deadlines");
+    await screenshot(page, "deadlines-action-execute");
+  });
+
+  it("takes a full notification, step by step, and sends it to the Hub", async () => {
+    const page = practitioner.page;
+    const hubPage = await open(hub.url);
+    hub.page = hubPage;
+    await openChannel(hubPage, "Hub"); // watch the channel as the card arrives
+
+    await say(page, "notify");
+    let step = await waitForCard(page, "Step 1 of 6");
+    await choose(page, step, /Your agency/, AGENCY);
+    await step.getByRole("textbox", { name: /Your role/ }).fill("Health visitor");
+    await step.getByRole("checkbox", { name: /safeguarding lead/ }).check();
+    await next(page, 1);
+
+    step = await waitForCard(page, "Step 2 of 6");
+    await pickDate(page, step, /Date of the incident/, new Date());
+    await next(page, 2);
+
+    step = await waitForCard(page, "Step 3 of 6");
+    await step.getByRole("radio", { name: "The child died", exact: true }).check();
+    await step.getByRole("radio", { name: "Suspected", exact: true }).check();
+    await step.getByRole("checkbox", { name: /\bNeglect\b/ }).check();
+    await step.getByRole("radio", { name: "None of these", exact: true }).check();
+    await next(page, 3);
+
+    step = await waitForCard(page, "Step 4 of 6");
+    await choose(page, step, /Child's age/, "Under 1");
+    await step.getByRole("checkbox", { name: /child protection plan/ }).check();
+    await next(page, 4);
+
+    await waitForCard(page, "Step 5 of 6");
+    await next(page, 5);
+
+    step = await waitForCard(page, "Step 6 of 6");
+    await step.getByRole("textbox", { name: /initials/ }).fill(INITIALS);
+    await step.getByRole("textbox", { name: /summary/ }).fill(SUMMARY);
+    await next(page, 6);
+
+    const review = await waitForCard(page, "Check and send");
+    await review.getByText("Panel notification due").waitFor();
+    await screenshot(page, "notify-check-and-send");
+    await review.getByRole("button", { name: "Send to the Hub" }).click();
+
+    await waitForCard(page, `Notification received: ${REFERENCE}`);
+    await screenshot(page, "notify-received");
+  });
+
+  it("posts the case card, without the child's details, in the Hub channel", async () => {
+    const page = hub.page;
+    const hubCard = await waitForCard(page, `Case ${REFERENCE}`);
+    await hubCard.getByText(AGENCY).waitFor();
+    const text = await hubCard.innerText();
+    for (const secret of [INITIALS, SUMMARY, "unresponsive", "Health visitor"]) {
+      if (text.includes(secret)) throw new Error(`${secret} leaked into the Hub channel`);
+    }
+    await screenshot(page, "hub-channel-case-card");
+  });
+
+  it("lets the Hub record the Panel notification on the channel card (Action.Execute)", async () => {
+    const page = hub.page;
+    const hubCard = card(page, `Case ${REFERENCE}`);
+    await hubCard.getByRole("button", { name: "Record Panel notification" }).click();
+    await hubCard.getByRole("button", { name: "Record", exact: true }).click();
+    await waitForCard(page, "Panel notified on");
+    await screenshot(page, "hub-records-panel-notification");
+  });
+});

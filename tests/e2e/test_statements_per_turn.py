@@ -1,0 +1,53 @@
+"""How many SQL statements a turn costs, through HTTP: the database is most of a turn's time
+when the bot is busy, so the count is held down here (performance targets: a ``help`` turn
+at most 2, a dialog turn at most 4) - on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from bot_app.teams.components import COMPONENTS
+from tests.e2e.conftest import BotUnderTest
+from tests.harness.activities import make_user
+
+ALEX = make_user("Alex Practitioner")
+
+
+@contextmanager
+def statements(bot: BotUnderTest) -> Iterator[list[str]]:
+    """Every statement the bot's engine sends while the block runs (pings included)."""
+    engine = bot.client.app[COMPONENTS].engine.sync_engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_help_turn_costs_at_most_two_statements(bot: BotUnderTest) -> None:
+    await bot.send(bot.teams.personal_message(ALEX, "help"))  # welcome, directory, reference
+
+    with statements(bot) as seen:
+        await bot.send(bot.teams.personal_message(ALEX, "help"))
+
+    assert "Here's what I can do" in " ".join(bot.connector.texts()) or bot.connector.cards()
+    assert len(seen) <= 2, seen
+
+
+async def test_a_dialog_turn_costs_at_most_four_statements(bot: BotUnderTest) -> None:
+    await bot.send(bot.teams.personal_message(ALEX, "help"))
+
+    with statements(bot) as seen:
+        await bot.send(bot.teams.personal_message(ALEX, "notify"))  # the form, in a dialog
+
+    assert bot.connector.cards()
+    assert len(seen) <= 4, seen
