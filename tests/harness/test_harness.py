@@ -484,6 +484,33 @@ def test_teams_rules_beyond_the_schema_are_enforced(change: dict[str, Any], expe
     assert any(expected in e for e in errors), errors
 
 
+def test_the_faster_schema_check_reports_exactly_what_jsonschema_reports() -> None:
+    """The card validator tries first the ``anyOf`` branch that last matched (cards.py); a
+    card that breaks that branch must get jsonschema's own errors, word for word."""
+    from jsonschema import Draft6Validator
+
+    from tests.harness.cards import _package_validator, _schema_errors
+
+    fast = _package_validator()
+    plain = Draft6Validator(fast.schema)
+    # Remembers each element's branch (``msteams`` is checked apart from the schema).
+    schema_card = {key: value for key, value in VALID_CARD.items() if key != "msteams"}
+    assert _schema_errors(fast, schema_card, label="") == []
+    broken = [
+        {"body": [{"type": "TextBlock", "text": "x", "size": "huge"}]},
+        {"body": [{"type": "Input.Text", "id": "a", "maxLength": "ten"}]},
+        {"body": [{"type": "Container", "items": [{"type": "TextBlock"}]}]},
+        {"body": [{"type": "Chart", "text": "x"}]},
+        {"actions": [{"type": "Action.Execute", "verb": "v", "data": 3}]},
+        {"body": [{"type": "TextBlock", "text": "x", "colour": "Good"}]},
+    ]
+    for change in broken:
+        card = {"type": "AdaptiveCard", "version": "1.5", "body": []} | change
+        expected = _schema_errors(plain, card, label="")
+        assert expected, change
+        assert _schema_errors(fast, card, label="") == expected
+
+
 def test_cards_are_found_in_activities_and_invoke_responses() -> None:
     activity = card_message(VALID_CARD)
     activity["attachments"].insert(0, {"contentType": "text/html", "content": "<p>x</p>"})
