@@ -10,6 +10,7 @@ re-deriving it gives the same answer (architecture.md).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -318,13 +319,26 @@ def clock_table(overrides: Mapping[ClockId, int] | None = None) -> tuple[ClockRu
 
 @dataclass(frozen=True)
 class Deadline:
-    """A rule applied to one case's event date, with the reasons in words."""
+    """A rule applied to one case's event date, with the reasons in words.
+
+    The reasons are worded only when someone reads them: the reminder sweep and the case
+    lists compute thousands of deadlines and show none of their explanations, and naming the
+    skipped bank holidays walks every day of the period.
+    """
 
     rule: ClockRule
     start: date
     due: date
     convention: CountingConvention
-    explanation: str
+    calendar: WorkingDayCalendar = dataclasses.field(compare=False, repr=False)
+
+    @functools.cached_property
+    def explanation(self) -> str:
+        if self.rule.unit is ClockUnit.WORKING_DAYS:
+            return _explain_working_days(
+                self.rule, self.start, self.due, self.calendar, self.convention
+            )
+        return _explain_calendar(self.rule, self.start, self.due)
 
     def working_days_left(self, today: date, calendar: WorkingDayCalendar) -> int:
         """Working days from today to the due day; 0 on it; minus the days late after it.
@@ -349,12 +363,10 @@ def compute_deadline(
     if rule.unit is ClockUnit.WORKING_DAYS:
         signed = rule.length if rule.direction is Direction.AFTER else -rule.length
         due = calendar.add_working_days(start, signed, convention)
-        explanation = _explain_working_days(rule, start, due, calendar, convention)
     else:
         months = rule.length * (12 if rule.unit is ClockUnit.YEARS else 1)
         due = _add_months(start, months if rule.direction is Direction.AFTER else -months)
-        explanation = _explain_calendar(rule, start, due)
-    return Deadline(rule=rule, start=start, due=due, convention=convention, explanation=explanation)
+    return Deadline(rule=rule, start=start, due=due, convention=convention, calendar=calendar)
 
 
 def deadlines_for(

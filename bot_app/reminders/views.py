@@ -129,7 +129,7 @@ class ReminderViews:
             start=due,
             due=due,
             convention=self._convention,
-            explanation="",
+            calendar=self.calendar,
         )
         return on_card.working_days_left(today, self.calendar)
 
