@@ -19,7 +19,7 @@ from storage.bot_state import SqlStorage, StateUnreadable
 from storage.details import CaseDetailsRepository, DetailsUnreadable, FernetCipher
 from storage.rapid_review import RapidReviewRepository
 from storage.uow import UnitOfWork
-from tests.integration.commands import run_module
+from tests.integration.commands import run_module, run_process
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -182,7 +182,7 @@ async def test_the_access_log_lists_who_looked_at_a_case_in_order(
 
 
 async def test_the_keys_command_generates_a_usable_key() -> None:
-    generated = await run_module("bot_app.keys", "generate")
+    generated = await run_process("bot_app.keys", "generate")  # the real entry point
 
     key = generated.stdout.strip().encode()
     assert FernetCipher([key]).decrypt(FernetCipher([key]).encrypt(b"x")) == b"x"
