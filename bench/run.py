@@ -4,10 +4,11 @@ In one run, on this machine, with the same Teams-shaped load through the local f
 Connector (``tests/harness/fake_connector.py``, card validation off so it costs every server
 the same):
 
-* turns: the project (``help``, and ``notify`` - a dialog turn that begins the notification
-  form), a minimal botbuilder echo, a minimal Agents SDK echo and a bare aiohttp echo (the
-  references, kept in ``bench/``), at 1 and 20 conversations in flight. Each server runs in
-  its own process; the load comes from this one;
+* turns: the project (``help``; ``notify``, a dialog turn that begins the notification
+  form; a card action, the help card's Action.Execute button), a minimal botbuilder echo, a
+  minimal Agents SDK echo and a bare aiohttp echo (the references, kept in ``bench/``), at 1
+  and 20 conversations in flight. Each server runs in its own process; the load comes from
+  this one;
 * the reminder sweep (``bench/sweep.py``) at 1k / 10k / 100k open cases with 0 and 100 due;
 * deadline arithmetic and case clocks for 100k cases;
 * resident memory of the sweep's process holding 100k open cases.
@@ -28,12 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.harness.activities import Teams, make_user
+from cards.help import VERB_CLOCK
+from tests.harness.activities import Teams, TeamsUser, make_user
 from tests.harness.fake_connector import FakeConnector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,18 +69,30 @@ async def _wait_up(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
+# What one person sends: a message, or a press of a card's Action.Execute button.
+Load = Callable[[Teams, TeamsUser], dict[str, Any]]
+
+
+def message(text: str) -> Load:
+    return lambda teams, user: teams.personal_message(user, text)
+
+
+def card_action(verb: str) -> Load:
+    return lambda teams, user: teams.card_action(user, verb, reply_to_id="bench-card")
+
+
 async def _load(
-    port: int, teams: Teams, text: str, *, conversations: int, turns: int, fake: FakeConnector
+    port: int, teams: Teams, load: Load, *, conversations: int, turns: int, fake: FakeConnector
 ) -> dict[str, float]:
-    """``turns`` messages over ``conversations`` conversations, each conversation one at a
-    time (as a person types), all conversations at once."""
+    """``turns`` activities over ``conversations`` conversations, each conversation one at a
+    time (as a person types or presses), all conversations at once."""
     users = [make_user(f"Bench User {i}") for i in range(conversations)]
     url = f"http://127.0.0.1:{port}/api/messages"
     latencies: list[float] = []
     errors = 0
     async with aiohttp.ClientSession() as http:
         for user in users:  # warm-up: first contact (welcome, directory, references)
-            async with http.post(url, json=teams.personal_message(user, text)) as response:
+            async with http.post(url, json=load(teams, user)) as response:
                 await response.read()
         fake.clear()
         per_user = max(1, turns // conversations)
@@ -86,7 +101,7 @@ async def _load(
             nonlocal errors
             for _ in range(per_user):
                 started = time.perf_counter()
-                async with http.post(url, json=teams.personal_message(user, text)) as response:
+                async with http.post(url, json=load(teams, user)) as response:
                     await response.read()
                     if response.status >= 300:
                         errors += 1
@@ -108,17 +123,23 @@ async def _load(
     }
 
 
-def _servers(database: str, agents_python: str | None) -> list[tuple[str, list[str], str]]:
+def _servers(agents_python: str | None) -> list[tuple[str, list[str], Load]]:
     python = sys.executable
     servers = [
-        ("aiohttp echo", [python, "-m", "bench.echo_aiohttp"], "hello"),
-        ("botbuilder echo", [python, "-m", "bench.echo_botbuilder"], "hello"),
+        ("aiohttp echo", [python, "-m", "bench.echo_aiohttp"], message("hello")),
+        ("botbuilder echo", [python, "-m", "bench.echo_botbuilder"], message("hello")),
     ]
     if agents_python:
-        servers.append(("Agents SDK echo", [agents_python, "-m", "bench.echo_agents"], "hello"))
+        servers.append(
+            ("Agents SDK echo", [agents_python, "-m", "bench.echo_agents"], message("hello"))
+        )
+    project = [python, "-m", "bench.serve_project"]
     servers += [
-        ("project: help", [python, "-m", "bench.serve_project"], "help"),
-        ("project: dialog (notify)", [python, "-m", "bench.serve_project"], "notify"),
+        ("project: help", project, message("help")),
+        ("project: dialog (notify)", project, message("notify")),
+        # A card action (adaptiveCard/action invoke, answered in the invoke response): the
+        # help card's "Show deadlines", pressed by 20 people at once.
+        ("project: card action", project, card_action(VERB_CLOCK)),
     ]
     return servers
 
@@ -127,7 +148,9 @@ async def turns(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
     results = []
     with _Connector() as fake:
         teams = Teams(service_url=fake.url)
-        for index, (name, command, text) in enumerate(_servers("", args.agents_python)):
+        for index, (name, command, load) in enumerate(_servers(args.agents_python)):
+            if args.only and not any(part in name for part in args.only):
+                continue
             for conversations in (1, 20):
                 port = _free_port()
                 extra = []
@@ -145,7 +168,7 @@ async def turns(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
                     await _wait_up(port, process)
                     turns_total = args.turns if conversations > 1 else args.turns // 5
                     measured = await _load(
-                        port, teams, text, conversations=conversations, turns=turns_total, fake=fake
+                        port, teams, load, conversations=conversations, turns=turns_total, fake=fake
                     )
                 finally:
                     process.terminate()
@@ -215,6 +238,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--turns", type=int, default=1500, help="turns at 20 conversations")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="only the servers whose name contains one of these"
+    )
     parser.add_argument("--sweep-sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument(
         "--agents-python",
