@@ -8,9 +8,10 @@ What goes where (domain.md, "Information governance"):
   action's number and its due date - nothing else;
 * ``board_report_card`` holds signed links, for the person who asked, in personal chat.
 
-Every button is an ``Action.Execute``. An action's buttons carry the action's revision as
-the card showed it, so a press on an older card is refused rather than applied to a state
-the person never saw.
+Every button is an ``Action.Execute``. Input ids are unique on a card, so an action's form
+inputs carry its number (``evidence_2``); the payloads read them back by that number. An
+action's buttons carry the action's revision as the card showed it, so a press on an older
+card is refused rather than applied to a state the person never saw.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def _action_block(reference: str, line: ActionLine) -> Container:
                 "Update status",
                 [
                     InputChoiceSet(
-                        id="status",
+                        id=f"status_{line.number}",
                         label="Status",
                         choices=[
                             InputChoice(title="Open", value="open"),
@@ -206,7 +207,7 @@ def _action_block(reference: str, line: ActionLine) -> Container:
                         is_required=True,
                     ),
                     InputText(
-                        id="evidence",
+                        id=f"done_evidence_{line.number}",
                         label="Evidence of completion (required to mark it done)",
                         is_multiline=True,
                         max_length=MAX_TEXT_CHARS,
@@ -220,7 +221,7 @@ def _action_block(reference: str, line: ActionLine) -> Container:
                 "Record evidence",
                 [
                     InputText(
-                        id="evidence",
+                        id=f"evidence_{line.number}",
                         label="Evidence of completion",
                         is_multiline=True,
                         max_length=MAX_TEXT_CHARS,
@@ -237,7 +238,7 @@ def _action_block(reference: str, line: ActionLine) -> Container:
                 "Close with reason",
                 [
                     InputText(
-                        id="reason",
+                        id=f"reason_{line.number}",
                         label="Why is it closed without being done?",
                         is_multiline=True,
                         max_length=MAX_TEXT_CHARS,
@@ -266,7 +267,7 @@ def _add_form(reference: str) -> ActionShowCard:
                 error_message="Please say what is to be done.",
             ),
             InputText(
-                id="owner",
+                id="owner_email",
                 label="Owner's email (someone in the partnership's directory)",
                 is_required=True,
                 error_message="Please give the owner's email.",
@@ -300,7 +301,7 @@ def _owner_form(view: PlanView) -> ActionShowCard:
         "Oversight",
         [
             InputChoiceSet(
-                id="owner",
+                id="oversight",
                 label="Who oversees the action plan",
                 style=types.ChoiceInputStyle.EXPANDED,
                 choices=[

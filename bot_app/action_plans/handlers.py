@@ -3,8 +3,11 @@ turn the turn into a command, run the service, answer after the commit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
+
+from pydantic import model_validator
 
 from bot_app.action_plans import services
 from bot_app.action_plans.services import (
@@ -84,33 +87,53 @@ class PlanData(CardPayload):
 
 class AddActionData(PlanData):
     description: FormText = ""
-    owner: FormText = ""
+    owner_email: FormText = ""
     agency: FormText = ""
     due_on: PickedDate = None
     national: FormText = ""
 
 
-class StatusData(PlanData):
+class ActionData(PlanData):
+    """A button on one action; its form's inputs carry the action's number (``evidence_2``)."""
+
     number: WholeNumber
     revision: WholeNumber  # the action's revision on the card: an older card is refused
+
+    # field -> the input id on the card, without the "_<number>" suffix
+    inputs: ClassVar[Mapping[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbered_inputs(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        number = data.get("number")
+        found = {
+            field: data[f"{input_id}_{number}"]
+            for field, input_id in cls.inputs.items()
+            if field not in data and f"{input_id}_{number}" in data
+        }
+        return {**data, **found}
+
+
+class StatusData(ActionData):
     status: FormText = ""
     evidence: FormText = ""
+    inputs: ClassVar[Mapping[str, str]] = {"status": "status", "evidence": "done_evidence"}
 
 
-class EvidenceData(PlanData):
-    number: WholeNumber
-    revision: WholeNumber
+class EvidenceData(ActionData):
     evidence: FormText = ""
+    inputs: ClassVar[Mapping[str, str]] = {"evidence": "evidence"}
 
 
-class CloseActionData(PlanData):
-    number: WholeNumber
-    revision: WholeNumber
+class CloseActionData(ActionData):
     reason: FormText = ""
+    inputs: ClassVar[Mapping[str, str]] = {"reason": "reason"}
 
 
 class OwnerData(PlanData):
-    owner: FormText = ""
+    oversight: FormText = ""
 
 
 class SignOffData(PlanData):
@@ -280,7 +303,7 @@ class ActionPlanHandlers:
             reference=payload.reference,
             person=turn.actor,
             description=payload.description,
-            owner=payload.owner,
+            owner=payload.owner_email,
             agency=payload.agency,
             due_on=payload.due_on,
             national=payload.national.lower() == "true",
@@ -324,7 +347,7 @@ class ActionPlanHandlers:
         return await self._run(turn, services.change_status, cmd)
 
     async def owner(self, turn: Turn, payload: OwnerData) -> CardAnswer:
-        cmd = services.SetOwner(payload.reference, payload.owner, turn.actor, turn.activity_id)
+        cmd = services.SetOwner(payload.reference, payload.oversight, turn.actor, turn.activity_id)
         return await self._run(turn, services.set_owner, cmd)
 
     async def sign_off(self, turn: Turn, payload: SignOffData) -> CardAnswer:
