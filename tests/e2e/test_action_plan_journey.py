@@ -50,8 +50,13 @@ async def seed_published_case(bot: BotUnderTest) -> None:
     )
 
     def step(event: str, on: str, **data: str) -> None:
-        case.record(event, actor=hub, at=datetime.fromisoformat(f"{on}T10:00:00+00:00"),
-                    what=f"{event} recorded.", data=data)  # fmt: skip
+        case.record(
+            event,
+            actor=hub,
+            at=datetime.fromisoformat(f"{on}T10:00:00+00:00"),
+            what=f"{event} recorded.",
+            data=data,
+        )
 
     step(m.PANEL_NOTIFIED, "2026-03-04", notified_on="2026-03-04", notified_by=HUB.name)
     for stage in (Stage.PANEL_NOTIFIED, Stage.RAPID_REVIEW, Stage.RECOMMENDATION):
@@ -213,10 +218,14 @@ async def test_an_action_plan_is_followed_to_the_end_and_the_case_closes(make_bo
     # Bad input: refused, with nothing changed.
     assert "directory" in refusal(
         await press(
-            bot, HUB, "action_plan.add", description="x", owner_email="nobody@example.org",
+            bot,
+            HUB,
+            "action_plan.add",
+            description="x",
+            owner_email="nobody@example.org",
             due_on="2026-12-10",
         )
-    )  # fmt: skip
+    )
     assert "in the past" in refusal(
         await press(
             bot, HUB, "action_plan.add", description="x", owner_email=TOM, due_on="2026-11-25"

@@ -138,9 +138,18 @@ async def test_anonymising_a_case_erases_what_was_typed_about_its_actions(
     async with UnitOfWork(session_factory) as uow:
         case = published(2)
         await uow.cases.add(case)
-        ap.add_action(case, description="Reissue the pathway", agency="", owner=OWNER,
-                      due_on=TODAY, national=False, actor=HUB_ACTOR, at=NOW, today=TODAY,
-                      default_owner=PlanOwner.CSPRG)  # fmt: skip
+        ap.add_action(
+            case,
+            description="Reissue the pathway",
+            agency="",
+            owner=OWNER,
+            due_on=TODAY,
+            national=False,
+            actor=HUB_ACTOR,
+            at=NOW,
+            today=TODAY,
+            default_owner=PlanOwner.CSPRG,
+        )
         await uow.cases.save(case)
         await uow.action_plans.save(ap.plan_of(case), now=NOW, first_follow_up=first)
         await uow.action_plans.erase_text("NL-2026-0002")

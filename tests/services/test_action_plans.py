@@ -49,13 +49,17 @@ HUB = Person("hub-1", "Priya Shah", roles=frozenset({Role.HUB_OFFICER}))
 MEMBER = Person("member-1", "Fiona Grant", roles=frozenset({Role.CSPRG_MEMBER}))
 PARTNER = Person("partner-1", "Helen Moss", roles=frozenset({Role.PARTNER}))
 OWNER = Person(
-    "owner-1", "Olu Ade", email="olu@police.example", agency=POLICE,
+    "owner-1",
+    "Olu Ade",
+    email="olu@police.example",
+    agency=POLICE,
     roles=frozenset({Role.PRACTITIONER}),
-)  # fmt: skip
+)
 STRANGER = Person("stranger-1", "Sam Lee", roles=frozenset({Role.PRACTITIONER}))
 CALENDAR = WorkingDayCalendar()
-SETTINGS = PlanSettings(calendar=CALENDAR, default_owner=PlanOwner.CSPRG,
-                        follow_ups=FollowUpPolicy())  # fmt: skip
+SETTINGS = PlanSettings(
+    calendar=CALENDAR, default_owner=PlanOwner.CSPRG, follow_ups=FollowUpPolicy()
+)
 VIEWS = ActionPlanViews(SETTINGS)
 
 
@@ -164,9 +168,15 @@ async def add(
 
 
 async def status(
-    tx: Transactions, number: int, revision: int, to: str, text: str = "", *,
-    person: Person = OWNER, activity: str = "status-1",
-) -> Changed:  # fmt: skip
+    tx: Transactions,
+    number: int,
+    revision: int,
+    to: str,
+    text: str = "",
+    *,
+    person: Person = OWNER,
+    activity: str = "status-1",
+) -> Changed:
     cmd = services.ChangeStatus(REF, number, revision, to, text, person, activity)
     return await tx.run(
         lambda uow: services.change_status(
