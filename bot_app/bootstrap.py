@@ -245,6 +245,7 @@ def build_app(
         welcome=basics.welcome,
         now=now,
         observers=(observer,),
+        unrecognised=basics.unrecognised,
     )
     sender, connector = build_sender(settings, sessions, edge, people=people, cipher=cipher(keys))
     background = BackgroundWork(

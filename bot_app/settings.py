@@ -142,8 +142,8 @@ class Settings(BaseSettings):
         )
 
     # -- differences of opinion (README, "Differences of opinion") ----------------------------
-    # Working days for each stage's target (1 liaison, 2 partners, 3 mediation): the seed
-    # sets none; local escalation policies use 2-5.
+    # Working days for each stage's target (1 liaison, 2 partners, 3 mediation): the
+    # partnership's CSPR procedure sets none; local escalation policies use 2-5.
     dispute_stage_days: Annotated[tuple[int, ...], NoDecode] = (5, 5, 5)
     dispute_reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (2,)
     # When a stage's target passes unresolved: off = prompt the Hub; on = escalate at once.

@@ -89,7 +89,7 @@ def whois_card(view: WhoisView) -> Card:
         )
         body.append(
             paragraph(
-                "To give someone a role, type grant <email> <role> <reason>.",
+                "To give someone a role, type grant «email» «role» «reason».",
                 subtle=True,
                 small=True,
             )

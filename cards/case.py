@@ -264,7 +264,11 @@ def details_card(view: DetailsView) -> Card:
     ]
     if view.facts:
         body.append(facts(view.facts))
-    body.append(paragraph(view.summary or "No summary was given."))
+    # The summary once, under its own heading: the pairs above carry only who the child is.
+    body += [
+        TextBlock(text="Summary", weight=types.FontWeight.BOLDER, wrap=True),
+        paragraph(view.summary or "No summary was given."),
+    ]
     return finish(body, fallback=f"Case {view.reference}: details")
 
 

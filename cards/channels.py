@@ -31,7 +31,7 @@ def channels_card(lines: Sequence[ChannelLine]) -> Card:
     body.append(
         paragraph(
             "An administrator registers a channel by mentioning me in it: **register hub**, "
-            "**register csprg**, **register partners** or **register agency <name>**; "
+            "**register csprg**, **register partners** or **register agency «name»**; "
             "**unregister** undoes it. Agencies without a channel of their own are chased "
             "through the Hub channel.",
             subtle=True,

@@ -1,10 +1,10 @@
 """The statutory clocks of a child safeguarding practice review, as data, and their deadlines.
 
 The clocks are a table rather than code because partnerships set some of them locally (the
-seed procedure gives agencies 5 working days for a rapid review report; others give 7), and
-because each deadline the assistant shows must say which rule produced it (domain.md). A
-deadline is derived from an event date and the working-day calendar, never stored by hand, so
-re-deriving it gives the same answer (architecture.md).
+partnership's CSPR procedure gives agencies 5 working days for a rapid review report; others
+give 7), and because each deadline the assistant shows must say which rule produced it
+(domain.md). A deadline is derived from an event date and the working-day calendar, never
+stored by hand, so re-deriving it gives the same answer (architecture.md).
 """
 
 from __future__ import annotations
@@ -120,7 +120,13 @@ class ClockRule:
         )
 
 
-_WT2023: Final = "Working Together 2023 ch.5"
+_WT2023: Final = "Working Together to Safeguard Children 2023, chapter 5"
+_PROCEDURE: Final = "the partnership's CSPR procedure"
+_REGULATIONS: Final = (
+    "the Child Safeguarding Practice Review and Relevant Agency (England) Regulations 2018"
+)
+_PARTNERS: Final = "The safeguarding partners (council, health and police)"
+_PANEL: Final = "The national Child Safeguarding Practice Review Panel"
 
 # domain.md "The statutory clocks", in the order a case meets them.
 STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
@@ -131,8 +137,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=5,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="Safeguarding partners (via the council)",
-        source=f"{_WT2023}; seed procedure: 'notify the Panel within 5 working days'",
+        owner="The council, on behalf of the safeguarding partners",
+        source=f"Children Act 2004, section 16C; {_WT2023}; {_PROCEDURE}",
         note="Must not be delayed by internal discussion",
         statutory=True,
     ),
@@ -143,9 +149,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=5,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="Agency",
-        source="Seed procedure (local rule): 'five working days for agencies, schools, "
-        "colleges to complete report'",
+        owner="Each agency the Hub asks for a report",
+        source="The partnership's CSPR procedure (a local rule)",
         note="A local rule: the partnership may set a different length",
         statutory=False,
     ),
@@ -156,9 +161,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=15,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="Safeguarding partners",
-        source=f"{_WT2023}; seed procedure: 'completed within 15 working days of the "
-        "safeguarding partners becoming aware'",
+        owner=_PARTNERS,
+        source=f"{_WT2023}; {_PROCEDURE}",
         note="The rapid review and the partners' decision both go to the Panel",
         statutory=True,
     ),
@@ -169,9 +173,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=15,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="The Panel",
-        source="Panel practice guidance; seed procedure: 'a decision on the majority of cases "
-        "within 15 working days of a rapid review being received'",
+        owner=_PANEL,
+        source=f"The Panel's practice guidance; {_PROCEDURE}",
         note="The Panel's own target, tracked so the Hub can chase",
         statutory=False,
     ),
@@ -182,9 +185,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=6,
         unit=ClockUnit.CALENDAR_MONTHS,
         direction=Direction.AFTER,
-        owner="Safeguarding partners",
-        source=f"{_WT2023}; seed procedure: 'no later than six months from the date of the "
-        "decision to initiate one'",
+        owner=_PARTNERS,
+        source=f"{_WT2023}; {_REGULATIONS}; {_PROCEDURE}",
         note="Partners monitor time and quality along the way",
         statutory=True,
     ),
@@ -195,9 +197,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=6,
         unit=ClockUnit.CALENDAR_MONTHS,
         direction=Direction.AFTER,
-        owner="The Panel",
-        source=f"{_WT2023}; seed procedure: 'complete and publish the final report within six "
-        "months of the date of the decision to initiate a review'",
+        owner=_PANEL,
+        source=f"{_WT2023}; {_REGULATIONS}; {_PROCEDURE}",
         note="The national review's findings feed the local action plan",
         statutory=True,
     ),
@@ -208,9 +209,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=7,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.BEFORE,
-        owner="Safeguarding partners",
-        source=f"{_WT2023}; seed procedure: 'no later than seven working days before the date "
-        "of publication'",
+        owner=_PARTNERS,
+        source=f"{_REGULATIONS}; {_WT2023}; {_PROCEDURE}",
         note="Counts backwards: the due date is the latest day the copy may be sent",
         statutory=True,
     ),
@@ -221,8 +221,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=1,
         unit=ClockUnit.YEARS,
         direction=Direction.AFTER,
-        owner="Safeguarding partners",
-        source=f"{_WT2023}; seed procedure: 'publish the report ... for at least one year'",
+        owner=_PARTNERS,
+        source=f"{_WT2023}; {_PROCEDURE}",
         note="The earliest date the report (or the improvements it requires) may come down",
         statutory=True,
     ),
@@ -233,8 +233,8 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=3,
         unit=ClockUnit.YEARS,
         direction=Direction.AFTER,
-        owner="The Panel",
-        source=f"{_WT2023}; seed procedure: 'publish the report ... for at least three years'",
+        owner=_PANEL,
+        source=f"{_WT2023}; {_PROCEDURE}",
         note="The earliest date the report (or the improvements it requires) may come down",
         statutory=True,
     ),
@@ -245,7 +245,7 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=5,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="The council, for the safeguarding partners",
+        owner="The council, on behalf of the safeguarding partners",
         source=f"{_WT2023}: the death of a care leaver up to and including the age of 24 is "
         "notified to the Secretary of State and Ofsted, as a serious incident is",
         note="Whether or not abuse or neglect is known or suspected; no rapid review unless "
@@ -259,7 +259,7 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         length=5,
         unit=ClockUnit.WORKING_DAYS,
         direction=Direction.AFTER,
-        owner="The council, for the safeguarding partners",
+        owner="The council, on behalf of the safeguarding partners",
         source=f"{_WT2023}; Care Planning, Placement and Case Review (England) Regulations "
         "2010: the death of a looked-after child is notified to the Secretary of State and "
         "Ofsted",

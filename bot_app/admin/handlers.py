@@ -74,7 +74,7 @@ class RoleArgs(Args):
     @classmethod
     def parse(cls, text: str, *, prefix: str, usage: str) -> Self:
         words = text.split(maxsplit=2)
-        example = f"{usage.split()[0]} sam.hughes@example.org hub_officer <reason>"
+        example = f"{usage.split()[0]} sam.hughes@example.org hub_officer «reason»"
         if len(words) < 2 or "@" not in words[0]:
             raise InvalidInput(f"Say whose role and which, for example: {example}")
         return cls(email=words[0], role_word=words[1], rest=words[2] if len(words) > 2 else "")

@@ -141,7 +141,7 @@ async def grant_role(cmd: GrantRole, uow: UnitOfWork, *, now: datetime) -> Done:
         if not cmd.deputy_for_email:
             raise InvalidInput(
                 f"A {label} stands in for one core member: say whose deputy, e.g. "
-                f"grant {cmd.email} csprg_deputy for member@example.org <reason>."
+                f"grant {cmd.email} csprg_deputy for member@example.org «reason»."
             )
         member = await _find_person(people, cmd.deputy_for_email)
         if Role.CSPRG_MEMBER not in member.roles:

@@ -345,9 +345,9 @@ def details_view(case: Case, stored: Mapping[str, str]) -> DetailsView:
     child = facts.get("child", {})
     return DetailsView(
         reference=str(case.reference),
-        pairs=detail_pairs(stored),
+        pairs=identity_pairs(stored),
         facts=[
-            ("Incident", format_day(date.fromisoformat(facts["incident_on"]))),
+            ("Incident", format_day(case.incident_on) if case.incident_on else "Not recorded"),
             ("What happened", LABELS.get(facts.get("outcome", ""), "-")),
             ("Abuse or neglect", LABELS.get(facts.get("abuse_or_neglect", ""), "-")),
             (
@@ -364,12 +364,16 @@ def details_view(case: Case, stored: Mapping[str, str]) -> DetailsView:
     )
 
 
-def detail_pairs(stored: Mapping[str, str]) -> list[tuple[str, str]]:
+def identity_pairs(stored: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Who the child is, as far as was given: the details card shows the summary on its own."""
     pairs = [("Initials", stored.get("initials") or "Not given")]
     if stored.get("full_name"):
         pairs.append(("Full name", stored["full_name"]))
-    pairs.append(("Summary", stored.get("summary") or "Not given"))
     return pairs
+
+
+def detail_pairs(stored: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [*identity_pairs(stored), ("Summary", stored.get("summary") or "Not given")]
 
 
 _NEXT_STEPS = {

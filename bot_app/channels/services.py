@@ -16,7 +16,7 @@ from storage.channels import RegisteredChannel
 from storage.outbox import ConversationTarget
 from storage.uow import UnitOfWork
 
-PURPOSES = "hub, csprg, partners or agency <name>"
+PURPOSES = "hub, csprg, partners or agency «name»"
 _ALIASES = {
     "hub": ChannelPurpose.HUB,
     "csprg": ChannelPurpose.CSPRG,

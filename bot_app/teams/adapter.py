@@ -91,6 +91,7 @@ def build_edge(
     welcome: Callable[[Turn], Reply],
     now: Callable[[], datetime],
     observers: tuple[Callable[[Turn], Awaitable[None]], ...],
+    unrecognised: Callable[[Turn, str], Reply] | None = None,
 ) -> Edge:
     adapter = build_adapter(settings)
     adapter.on_turn_error = make_on_turn_error(state.conversation_state, state.storage)
@@ -105,6 +106,7 @@ def build_edge(
             welcome=welcome,
             now=now,
             observers=observers,
+            unrecognised=unrecognised,
         )
     )
     return Edge(adapter=adapter, bot=bot)

@@ -29,16 +29,18 @@ from botbuilder.schema import Attachment, ChannelAccount
 
 from bot_app.admin.identity import Directory
 from bot_app.core.answers import BeginDialog, CardMessage, Reply, Text
-from bot_app.core.payloads import MalformedPayload
+from bot_app.core.payloads import MalformedPayload, NoArgs
 from bot_app.core.routing import Router
 from bot_app.core.turn import Turn
 from bot_app.teams.invoke import error_response, invoke_response
 from bot_app.teams.translate import command_in, translate
 from cards.base import CARD_CONTENT_TYPE
+from cards.safety import CALL_999
 from dialogs.turn import TURN_KEY
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.errors import ConcurrencyConflict, DomainError
 from safeguarding.policy import require
+from safeguarding.urgency import looks_urgent, urgency
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class BotDeps:
     # Called for every message, invoke and conversation update before it is handled, e.g. to
     # remember conversation references for proactive messages. They must not reply.
     observers: tuple[Callable[[Turn], Awaitable[None]], ...] = ()
+    # The answer to words that are not a command (or that read like a child in danger now):
+    # 999 first when urgent, else the closest commands. Without one, a fixed hint.
+    unrecognised: Callable[[Turn, str], Reply] | None = None
 
 
 class SafeguardingBot(ActivityHandler):
@@ -99,6 +104,10 @@ class SafeguardingBot(ActivityHandler):
         dialog_context = await self._deps.dialogs.create_context(turn_context)
         try:
             if dialog_context.active_dialog is not None:
+                if turn.text and looks_urgent(turn.text):
+                    # Safety first, even in the middle of a form; the form stays as it was.
+                    log.info("urgent words in a dialog (%s)", urgency(turn.text))
+                    await self._send(turn_context, [Text(CALL_999)])
                 await dialog_context.continue_dialog()
                 return
             text = turn.text or command_in(turn_context.activity)
@@ -108,6 +117,13 @@ class SafeguardingBot(ActivityHandler):
                 return
             word, _, args = text.partition(" ")
             spec = self._deps.router.command(word.rstrip("?!.") or "help")
+            # "help, the baby is not breathing" must not get the help card: words after a
+            # command that takes none are read like any other unrecognised text.
+            spoken = spec is None or (spec.args is NoArgs and bool(args.strip()))
+            if spoken and looks_urgent(text):
+                log.info("urgent words (%s)", urgency(text))
+                await self._send(turn_context, self._unrecognised(turn, text))
+                return
             if not await self._welcomed(turn_context) and turn.is_personal:
                 await self._mark_welcomed(turn_context)
                 await self._send(turn_context, self._deps.welcome(turn))
@@ -115,7 +131,7 @@ class SafeguardingBot(ActivityHandler):
                     return
             if spec is None:
                 log.info("unrecognised message (%d characters)", len(text))
-                await self._send(turn_context, [Text(UNKNOWN_HINT)])
+                await self._send(turn_context, self._unrecognised(turn, text))
                 return
             require(turn.actor, spec.action)
             if spec.personal_only and not turn.is_personal:
@@ -224,6 +240,11 @@ class SafeguardingBot(ActivityHandler):
                 dialog_context = await self._deps.dialogs.create_context(turn_context)
                 await dialog_context.cancel_all_dialogs()
                 await dialog_context.begin_dialog(said.dialog_id, said.options)
+
+    def _unrecognised(self, turn: Turn, text: str) -> Reply:
+        if self._deps.unrecognised is None:
+            return [Text(CALL_999 if looks_urgent(text) else UNKNOWN_HINT)]
+        return self._deps.unrecognised(turn, text)
 
     async def _orphan_submit(self, turn: Turn, value: dict[str, object]) -> Reply:
         for handler in self._deps.router.orphan_submit_handlers:

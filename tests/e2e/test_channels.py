@@ -90,7 +90,7 @@ async def test_a_purpose_it_does_not_know_is_explained(make_bot: Callable[..., A
     unknown = await register(bot, "register kitchen")
     nameless = await register(bot, "register agency")
 
-    assert "hub, csprg, partners or agency <name>" in unknown
+    assert "hub, csprg, partners or agency «name»" in unknown
     assert "Which agency?" in nameless
 
 

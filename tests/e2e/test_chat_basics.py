@@ -34,7 +34,7 @@ async def test_first_message_gets_a_welcome_card_then_help_lists_the_commands(
     await bot.send(bot.teams.personal_message(ALEX, "help"))
     help_card = bot.connector.last_card()
     assert "What I can do for you" in card_text(help_card)
-    assert "clock DATE" in card_text(help_card)
+    assert "clock «date»" in card_text(help_card)
     assert len(bot.connector.cards()) == 2
 
 

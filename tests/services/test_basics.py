@@ -83,3 +83,33 @@ async def test_the_clock_button_shows_the_deadlines_and_refuses_an_impossible_da
         await basics.clock_button(
             turn(Role.PRACTITIONER), ShowClock.read({"aware_on": "2026-02-30"})
         )
+
+
+def test_urgent_words_are_answered_with_999_and_an_offer_to_notify(
+    basics: BasicsHandlers,
+) -> None:
+    (said,) = basics.unrecognised(turn(Role.PRACTITIONER), "the baby is not breathing")
+
+    assert isinstance(said, CardMessage)
+    assert "call 999" in str(said.card)
+    assert "{'command': 'notify'}" in str(said.card)
+
+
+def test_someone_who_may_not_notify_still_gets_999_but_no_notify_button(
+    basics: BasicsHandlers,
+) -> None:
+    (said,) = basics.unrecognised(turn(), "a child is missing")
+
+    assert isinstance(said, CardMessage)
+    assert "call 999" in str(said.card)
+    assert "notify" not in str(said.card.get("actions", ""))
+
+
+def test_a_typo_is_answered_with_the_command_the_person_may_use(basics: BasicsHandlers) -> None:
+    (for_admin,) = basics.unrecognised(turn(Role.ADMIN), "retnetion run")
+    (for_practitioner,) = basics.unrecognised(turn(Role.PRACTITIONER), "retnetion run")
+
+    assert isinstance(for_admin, Text)
+    assert "Did you mean **retention run**?" in for_admin.text
+    assert isinstance(for_practitioner, Text)
+    assert "retention" not in for_practitioner.text

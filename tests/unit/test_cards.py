@@ -28,7 +28,7 @@ def test_help_and_welcome_cards_are_valid_and_show_the_commands() -> None:
     )
     for card in (help_card(view), welcome_card(view)):
         assert_valid_card(card)
-        assert "clock DATE" in str(card)
+        assert "clock «date»" in str(card)
 
 
 @settings(max_examples=60, deadline=None)
