@@ -194,7 +194,7 @@ class HistoryLine:
 
 @dataclass(frozen=True)
 class StageLine:
-    label: str  # "Stage 2 of 3: referred to the safeguarding partners"
+    label: str  # "Stage 2"
     began: str
     target: str  # the stage's own target, counted from the day it began
     ended: str | None  # "escalated Monday 7 December 2026", "resolved …", None while current
@@ -248,7 +248,7 @@ def dispute_card(view: DisputeView) -> Card:
     )
     if len(view.stages) > 1:
         lines = [
-            f"{line.label.partition(':')[0]}: began {line.began}, target {line.target}"
+            f"{line.label}: began {line.began}, target {line.target}"
             + (f"; {line.ended}" if line.ended else "")
             for line in view.stages
         ]

@@ -211,7 +211,7 @@ class DisputeViews:
                     ended = f"resolved {day}"
             lines.append(
                 StageLine(
-                    label=span.stage.label,
+                    label=f"Stage {int(span.stage)}",
                     began=format_day(self.calendar.local_date(span.started_at)),
                     target=format_day(target),
                     ended=ended,
