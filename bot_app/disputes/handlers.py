@@ -7,7 +7,7 @@ the other parties' copies in place."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final
 
 from bot_app.core.access import DisputeSubject
 from bot_app.core.answers import CardAnswer, Reply, ShowCard, Toast, card, text
@@ -16,6 +16,7 @@ from bot_app.core.payloads import (
     CaseArgs,
     CaseData,
     FormText,
+    MalformedPayload,
     NoArgs,
     Reference,
     WholeNumber,
@@ -45,6 +46,9 @@ from safeguarding.policy import Action
 from safeguarding.reference import CaseReference
 from storage.uow import UnitOfWork
 
+MOVES: Final = ("next", "back", "cancel", "raise")
+
+
 # -- what each button carries -------------------------------------------------------------
 
 
@@ -54,8 +58,8 @@ class RaiseStepData(CardPayload):
 
     reference: Reference
     token: str
-    step: Literal["topic", "position", "review"]
-    move: Literal["next", "back", "cancel", "raise"]
+    step: str  # "topic", "position" or "review" (checked by the handler, after access)
+    move: str  # "next", "back", "cancel" or "raise"
     topic: FormText = ""
     position: FormText = ""
     reasons: FormText = ""
@@ -199,6 +203,8 @@ class DisputesHandlers:
         """
         if not turn.is_personal:
             raise InvalidInput(views.RAISE_OUTSIDE_PERSONAL_ONLY)
+        if payload.step not in STEPS or payload.move not in MOVES or not payload.token:
+            raise MalformedPayload("step, move or token")
         reference, token = payload.reference, payload.token
         raised = await self._tx.read(lambda uow: services.raised_by_token(reference, token, uow))
         if raised is not None:

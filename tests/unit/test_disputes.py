@@ -100,7 +100,7 @@ def test_stage_two_is_refused_until_stage_one_has_had_a_response() -> None:
     case = _raised()
     before = len(case.events)
 
-    with pytest.raises(d.NotTried, match="stage 1 .* has not been tried") as refused:
+    with pytest.raises(d.NotTried, match=r"stage 1 .* has not been tried") as refused:
         d.escalate(case, 1, actor=LEAD, text="No reply yet.", at=AT + timedelta(hours=1))
 
     assert "give the reason for going to stage 2 without one" in refused.value.user_message
