@@ -248,13 +248,16 @@ class DisputesHandlers:
         return self._views.raise_form(str(payload.reference), payload.token, step, draft, error)
 
     async def from_referral(self, turn: Turn, payload: FromReferralData) -> CardAnswer:
+        """The Hub's "Open a difference of opinion" on a referral: opened once, on the record."""
         cmd = services.OpenFromReferral(payload.reference, payload.referral, turn.actor)
-        dispute = await self._tx.run(
+        opened = await self._tx.run(
             lambda uow: services.open_from_referral(
                 cmd, uow, now=turn.now, today=turn.today, messages=self._messages
             )
         )
-        return ShowCard(self._views.card(dispute, turn.actor, turn.today))
+        # The referral card may sit in the Hub's channel: it becomes a summary with no
+        # narrative; the parties' cards go to personal chat.
+        return ShowCard(self._views.opened(opened.dispute, turn.actor, again=opened.again))
 
     # -- the parties' actions -----------------------------------------------------------
 

@@ -159,19 +159,19 @@ async def open_from_referral(
     now: datetime,
     today: date,
     messages: DisputeMessages,
-) -> Dispute:
+) -> Raised:
     """The Hub opens a dispute from a ``dispute.referred`` event of the rapid review."""
     if not cmd.person.has(Role.HUB_OFFICER):
         raise Forbidden("Sorry, only the Hub opens a referred difference of opinion.")
     case = await uow.cases.get(cmd.reference)
     already = domain.opened_from_referral(case, cmd.referral_seq)
     if already is not None:
-        return already
+        return Raised(already, again=True)
     dispute = domain.raise_from_referral(case, cmd.referral_seq, actor=actor_of(cmd.person), at=now)
     await uow.cases.save(case)
     await messages.announce(uow, case, dispute, now=now)
     await messages.refresh_hub_card(uow, case, today=today, now=now)
-    return dispute
+    return Raised(dispute, again=False)
 
 
 # -- the parties' actions ----------------------------------------------------------------

@@ -255,6 +255,28 @@ class DisputeViews:
             )
         )
 
+    def opened(self, dispute: Dispute, person: Person, *, again: bool) -> Card:
+        """The referral card once the Hub opened it: no narrative, no buttons."""
+        if again:
+            entry = dispute.history[0]
+            receipt = (
+                f"Already done: opened as {dispute.title.lower()}, at {self.at(entry.at)}. "
+                "Nothing was changed."
+            )
+        else:
+            receipt = (
+                f"Opened by {person.name}, at {self.at(dispute.raised_at)}. The partners' "
+                "representatives and the Hub have their cards for it in personal chat."
+            )
+        return raised_card(
+            RaisedView(
+                title=dispute.title,
+                topic=dispute.topic.label,
+                receipt=receipt,
+                target=self.target_rule(dispute),
+            )
+        )
+
     def cancelled(self, reference: str) -> Card:
         return raised_card(
             RaisedView(

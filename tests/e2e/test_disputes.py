@@ -432,8 +432,12 @@ async def test_the_hub_opens_a_dispute_referred_by_the_rapid_review(make_bot: An
     seq = events.index("dispute.referred") + 1
     answer = await act(bot, HUB, "dispute.from_referral", referral=seq)
     assert "Difference of opinion 1 on NL-2026-0001" in json.dumps(answer["value"])
+    assert "Opened by Priya Shah, at 10:02 on Thursday 26 November 2026" in json.dumps(
+        answer["value"]
+    )
+    assert not execute_actions(answer["value"]), "the referral card ends as a summary"
     again = await act(bot, HUB, "dispute.from_referral", referral=seq)
-    assert again["statusCode"] == 200
+    assert "Already done: opened as difference of opinion 1" in json.dumps(again["value"])
     await deliver(bot, clock.now)
     assert len(notices(bot, CSPRG_CHANNEL, "New difference of opinion")) == 1
     assert [k for k in await case_events(bot, REF) if k == "dispute.raised"] == ["dispute.raised"]

@@ -377,13 +377,14 @@ async def test_the_hub_opens_a_referred_dispute_once(tx: Transactions) -> None:
     assert await queued(tx, f"dispute-referral:{REF}:{seq}:person:hub-1") != ""
 
     cmd = services.OpenFromReferral(REF, seq, HUB)
-    for _ in range(2):
-        dispute = await tx.run(
+    for again in (False, True):
+        opened = await tx.run(
             lambda uow: services.open_from_referral(
                 cmd, uow, now=NOW, today=TODAY, messages=MESSAGES
             )
         )
-        assert dispute.topic is Topic.REVIEW_TYPE
+        assert opened.dispute.topic is Topic.REVIEW_TYPE
+        assert opened.again is again
     assert await dispute_events(tx) == ["dispute.referred", "dispute.raised"]
     with pytest.raises(Forbidden):
         await tx.run(
