@@ -95,13 +95,13 @@ class DisputeViews:
             return f"Response recorded: {who}, at {at}. The other parties' cards show it."
         if entry.kind == ESCALATED:
             told = (
-                "the safeguarding partners"
+                "The safeguarding partners have"
                 if entry.stage is DisputeStage.PARTNERS
-                else ("the Independent Scrutiny Officer")
+                else "The Independent Scrutiny Officer has"
             )
             return (
                 f"Escalated to stage {int(entry.stage)} by {who}, at {at}. Its target is "
-                f"{self.target_rule(dispute)}. {told[:1].upper()}{told[1:]} have been told."
+                f"{self.target_rule(dispute)}. {told} been told."
             )
         said = f"Resolved by {who}, at {at}: the outcome is on the case record."
         if dispute.upheld:
