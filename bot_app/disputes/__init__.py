@@ -4,8 +4,8 @@ pausing a statutory clock.
 The three-stage ladder of the partnership's CSPR procedure (liaison, the safeguarding
 partners, mediation by the Independent Scrutiny Officer) runs in chat: the parties get the
 narrative in personal chat only, the stage's channels get a notice with dates and
-references, and the stage timers make sure a stalled dispute reaches the Hub. The dispute itself lives in the case's
-evidence trail (``safeguarding/disputes.py``).
+references, and the stage timers make sure a stalled dispute reaches the Hub. The dispute
+itself lives in the case's evidence trail (``safeguarding/disputes.py``).
 
 What goes where ("Information governance"):
 
