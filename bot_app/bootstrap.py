@@ -54,7 +54,6 @@ from bot_app.teams.components import COMPONENTS, Components
 from bot_app.teams.delivery import build_sender
 from bot_app.teams.http import add_routes
 from dialogs.agency_report import AgencyReportDialog
-from dialogs.dispute import RaiseDisputeDialog
 from dialogs.notification import NotificationDialog
 from dialogs.notification_form import FormOptions
 from safeguarding.reminders import WEEKDAYS
@@ -186,7 +185,6 @@ def build_app(
     dispute_messages = DisputeMessages(views=dispute_views, people=people, hub_cards=hub_cards)
     disputes = DisputesHandlers(tx=tx, views=dispute_views, messages=dispute_messages)
     disputes.register(router)
-    state.dialogs.add(RaiseDisputeDialog(submit=disputes.submit, stage_days=policy.stage_days[0]))
 
     # Channels and reminders.
     reminder_views = ReminderViews(

@@ -9,8 +9,9 @@ Two kinds of card, kept apart on purpose (domain.md, "Information governance"):
   current stage. Each button carries the stage it was drawn for, so a press on an older card
   is refused rather than applied to a stage the person never saw.
 
-The raise dialog's cards use ``Action.Submit`` with a token and step, as the notification
-dialog's do, so stale cards are recognised.
+Raising is one card too (``raise_form_card``): its buttons are ``Action.Execute``, answered
+with the same card at its next step, and it ends as a summary with no buttons
+(``raised_card``). The card carries its token, so a second Raise finds the first.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from cards.base import (
     facts,
     finish,
     heading,
-    nav_action,
     paragraph,
     personal_start_card,
     show_card,
@@ -46,50 +46,49 @@ from cards.base import (
 from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic
 
 VERB_START: Final = "dispute.start"  # the case card's "Disagree" button
+VERB_RAISE: Final = "dispute.raise"  # the raise card's Next, Back, Cancel and Raise it
 VERB_OPEN: Final = "dispute.open"  # a notice's "Open in personal chat"
 VERB_RESPOND: Final = "dispute.respond"
 VERB_ESCALATE: Final = "dispute.escalate"
 VERB_RESOLVE: Final = "dispute.resolve"
 VERB_FROM_REFERRAL: Final = "dispute.from_referral"
 
+POSITIVE: Final = types.ActionStyle.POSITIVE
 NEVER_A_PAUSE: Final = (
     "A difference of opinion does not pause any statutory clock, and must never delay action "
     "to keep a child safe."
 )
 
 
-# -- raising: the dialog's cards -----------------------------------------------------------
+# -- raising: one card that moves through its steps -----------------------------------------
 
-RAISE_STEPS: Final = ("topic", "position")
+RAISE_STEPS: Final = ("topic", "position", "review")
 
 
 @dataclass(frozen=True)
-class RaiseStepView:
+class RaiseFormView:
+    """One step of the raise card. ``draft`` holds every answer so far: the card carries them
+    in its buttons' data, so the bot keeps no state between steps."""
+
     reference: str
-    step: str  # "topic" or "position"
     token: str
+    step: str  # "topic", "position" or "review"
     draft: dict[str, str]
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class RaiseReviewView:
-    reference: str
-    token: str
-    topic: str  # its label
-    position: str
-    reasons: str
     stage_days: int  # the first stage's target, in working days
     error: str | None = None
 
 
-def raise_step_card(view: RaiseStepView) -> Card:
+def raise_form_card(view: RaiseFormView) -> Card:
+    """The raise card at one step. Every button is an ``Action.Execute``: the bot answers with
+    the same card at the next step, in place, so earlier steps never linger with live buttons."""
+    draft = view.draft
     number = RAISE_STEPS.index(view.step) + 1
     body: list[Any] = [
         heading(f"Raise a difference of opinion on {view.reference}"),
         paragraph(f"Step {number} of {len(RAISE_STEPS)}", subtle=True),
         *error_block(view.error),
     ]
+    carried: dict[str, str] = {}
     if view.step == "topic":
         body.append(
             InputChoiceSet(
@@ -97,30 +96,25 @@ def raise_step_card(view: RaiseStepView) -> Card:
                 label="What is it about?",
                 style=types.ChoiceInputStyle.EXPANDED,
                 choices=[InputChoice(title=t.label, value=t.value) for t in Topic],
-                value=view.draft.get("topic") or None,
-                is_required=True,
-                error_message="Please choose what it is about.",
+                value=draft.get("topic") or None,
             )
         )
-    else:
+        carried = {k: draft.get(k, "") for k in ("position", "reasons")}
+    elif view.step == "position":
         body += [
             InputText(
                 id="position",
                 label="Your organisation's position",
                 is_multiline=True,
                 max_length=MAX_POSITION_CHARS,
-                value=view.draft.get("position") or None,
-                is_required=True,
-                error_message="Please give your position.",
+                value=draft.get("position") or None,
             ),
             InputText(
                 id="reasons",
                 label="Your reasons",
                 is_multiline=True,
                 max_length=MAX_TEXT_CHARS,
-                value=view.draft.get("reasons") or None,
-                is_required=True,
-                error_message="Please give your reasons.",
+                value=draft.get("reasons") or None,
             ),
             paragraph(
                 "Only the parties see this, in personal chat; channels see the case reference, "
@@ -129,33 +123,52 @@ def raise_step_card(view: RaiseStepView) -> Card:
                 small=True,
             ),
         ]
-    actions = [nav_action("Next", view.token, view.step, "next", style=types.ActionStyle.POSITIVE)]
+        carried = {"topic": draft.get("topic", "")}
+    else:
+        topic = Topic(draft["topic"]).label if draft.get("topic") in set(Topic) else ""
+        body += [
+            facts([("About", topic)]),
+            paragraph(f"**Position:** {draft.get('position', '')}"),
+            paragraph(f"**Reasons:** {draft.get('reasons', '')}"),
+            paragraph(
+                "Raising it tells the partners' representatives (the CSPR Group core members) "
+                f"and the Hub, who aim to resolve it within {view.stage_days} working days "
+                f"before it goes further. {NEVER_A_PAUSE}",
+                small=True,
+            ),
+        ]
+        carried = {k: draft.get(k, "") for k in ("topic", "position", "reasons")}
+    data = {"reference": view.reference, "token": view.token, "step": view.step, **carried}
+
+    def button(title: str, move: str, **options: Any) -> ActionExecute:
+        return ActionExecute(title=title, verb=VERB_RAISE, data={**data, "move": move}, **options)
+
+    last = view.step == "review"
+    actions = [button("Raise it" if last else "Next", "raise" if last else "next", style=POSITIVE)]
     if number > 1:
-        actions.append(nav_action("Back", view.token, view.step, "back"))
-    actions.append(nav_action("Cancel", view.token, view.step, "cancel"))
-    return finish(body, actions, fallback=f"Difference of opinion on {view.reference}")
-
-
-def raise_review_card(view: RaiseReviewView) -> Card:
-    body: list[Any] = [
-        heading(f"Check and raise: {view.reference}"),
-        *error_block(view.error),
-        facts([("About", view.topic)]),
-        paragraph(f"**Position:** {view.position}"),
-        paragraph(f"**Reasons:** {view.reasons}"),
-        paragraph(
-            "Raising it tells the partners' representatives (the CSPR Group core members) and "
-            f"the Hub, who aim to resolve it within {view.stage_days} working days before it goes "
-            f"further. {NEVER_A_PAUSE}",
-            small=True,
-        ),
-    ]
-    actions = [
-        nav_action("Raise it", view.token, "review", "submit", style=types.ActionStyle.POSITIVE),
-        nav_action("Back", view.token, "review", "back"),
-        nav_action("Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE),
-    ]
+        actions.append(button("Back", "back"))
+    actions.append(button("Cancel", "cancel", associated_inputs=types.AssociatedInputs.NONE))
     return finish(body, actions, fallback=f"Raise a difference of opinion on {view.reference}")
+
+
+@dataclass(frozen=True)
+class RaisedView:
+    """The raise card's last state: a summary, with no buttons."""
+
+    title: str
+    topic: str | None
+    receipt: str
+    target: str | None
+
+
+def raised_card(view: RaisedView) -> Card:
+    body: list[Any] = [heading(view.title)]
+    body.append(TextBlock(text=view.receipt, wrap=True, color=types.Colors.GOOD))
+    rows = [(k, v) for k, v in (("About", view.topic), ("Stage 1 target", view.target)) if v]
+    if rows:
+        body.append(facts(rows))
+        body.append(paragraph(NEVER_A_PAUSE, subtle=True, small=True))
+    return finish(body, fallback=view.title)
 
 
 def start_card(reference: str) -> Card:
@@ -180,6 +193,14 @@ class HistoryLine:
 
 
 @dataclass(frozen=True)
+class StageLine:
+    label: str  # "Stage 2"
+    began: str
+    target: str  # the stage's own target, counted from the day it began
+    ended: str | None  # "escalated Monday 7 December 2026", "resolved …", None while current
+
+
+@dataclass(frozen=True)
 class DisputeView:
     reference: str
     number: int
@@ -190,10 +211,13 @@ class DisputeView:
     status: str  # "Open", "Target passed", "Resolved on …"
     raised_by: str
     history: Sequence[HistoryLine]
+    stages: Sequence[StageLine] = ()
     can_act: bool = False  # respond (and escalate, below stage 3)
     can_resolve: bool = False
     can_escalate: bool = False
-    notice: str | None = None  # e.g. "Your response was recorded."
+    untried: bool = False  # nobody has responded at this stage: escalating needs a reason
+    notice: str | None = None  # the receipt: what was done, by whom, when
+    warning: bool = False  # the notice says something was NOT recorded
     # About the decision that the criteria are not met: the outcome says whether it is upheld
     # (which reopens the case).
     on_decision: bool = False
@@ -209,7 +233,8 @@ def dispute_card(view: DisputeView) -> Card:
         ),
     ]
     if view.notice:
-        body.append(TextBlock(text=view.notice, wrap=True, color=types.Colors.GOOD))
+        color = types.Colors.ATTENTION if view.warning else types.Colors.GOOD
+        body.append(TextBlock(text=view.notice, wrap=True, color=color))
     body.append(
         facts(
             [
@@ -221,6 +246,13 @@ def dispute_card(view: DisputeView) -> Card:
             ]
         )
     )
+    if len(view.stages) > 1:
+        lines = [
+            f"{line.label}: began {line.began}, target {line.target}"
+            + (f"; {line.ended}" if line.ended else "")
+            for line in view.stages
+        ]
+        body.append(paragraph("\n\n".join(lines), small=True))
     for line in view.history:
         items: list[Any] = [TextBlock(text=f"**{line.when}** · {line.who}", wrap=True)]
         items.append(paragraph(line.what, small=True, subtle=True))
@@ -256,9 +288,30 @@ def dispute_card(view: DisputeView) -> Card:
             )
         )
     if view.can_escalate:
+        skip: list[Any] = []
+        if view.untried:
+            skip = [
+                paragraph(
+                    f"Nobody has responded at stage {view.stage} yet. The procedure tries each "
+                    "stage before the next: say why it should go further without that.",
+                    small=True,
+                ),
+                InputText(
+                    id="skip_reason",
+                    label=f"Why stage {view.stage} was not tried first",
+                    is_multiline=True,
+                    max_length=MAX_TEXT_CHARS,
+                ),
+            ]
         actions.append(
             _text_action(
-                "Escalate", "reason", "Why it must go further", VERB_ESCALATE, data, "Escalate"
+                "Escalate",
+                "reason",
+                "Why it must go further",
+                VERB_ESCALATE,
+                data,
+                "Escalate",
+                extra=skip,
             )
         )
     return finish(

@@ -1,7 +1,8 @@
-"""Reading the raise cards' answers: what a client sends is checked again here.
+"""Reading the raise card's answers: what a client sends is checked again here.
 
-Answers stay raw strings in the dialog state (so a card can be shown again as the person
-left it) and become a :class:`RaiseRequest` only when the person presses Raise.
+The raise card (``cards/dispute.py``, ``raise_form_card``) keeps no state in the bot: each
+press carries every answer so far, which stay raw strings (so a step can be shown again as
+the person left it) and become a :class:`RaiseRequest` only when the person presses Raise.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ from typing import Final
 from safeguarding.disputes import MAX_POSITION_CHARS, MAX_TEXT_CHARS, Topic, check_text
 from safeguarding.errors import InvalidInput
 
-# Here rather than in ``dialogs/dispute.py`` so the application can start the dialog without
-# importing botbuilder.
-DIALOG_ID: Final = "dispute.raise"
+STEPS: Final = ("topic", "position", "review")
 STEP_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "topic": ("topic",),
     "position": ("position", "reasons"),
+    "review": ("topic", "position", "reasons"),
 }
+ANSWERS: Final = ("topic", "position", "reasons")
 
 
 @dataclass(frozen=True)
 class RaiseRequest:
-    token: str  # the dialog's: a second press of Raise finds the dispute it opened
+    token: str  # the raise card's: a second press of Raise finds the dispute it opened
     reference: str
     topic: Topic
     position: str
@@ -39,12 +40,22 @@ def read_step(step: str, values: Mapping[str, object]) -> dict[str, str]:
         if value is not None and not isinstance(value, str):
             raise InvalidInput("That card sent something I couldn't read. Please try again.")
         answers[key] = (value or "").strip()
-    if step == "topic":
+    if "topic" in answers:
         topic(answers["topic"])
-    else:
+    if "position" in answers:
         answers["position"] = check_text(answers["position"], "your position", MAX_POSITION_CHARS)
         answers["reasons"] = check_text(answers["reasons"], "your reasons", MAX_TEXT_CHARS)
     return answers
+
+
+def first_unanswered(values: Mapping[str, str]) -> str | None:
+    """The first step whose answers do not pass (a forged or truncated review), if any."""
+    for step in STEPS[:-1]:
+        try:
+            read_step(step, values)
+        except InvalidInput:
+            return step
+    return None
 
 
 def topic(raw: str) -> Topic:

@@ -1,8 +1,8 @@
 """Differences of opinion: raised, escalated up a three-stage ladder, resolved - on the record.
 
 Any partner or agency may disagree about whether a case meets the criteria, whether a CSPR
-or learning review should be held, or any part of the process (the seed procedure,
-"Differences of opinion"). The ladder:
+or learning review should be held, or any part of the process (the partnership's CSPR
+procedure, "Differences of opinion"). The ladder:
 
 1. the raising organisation's representative liaises with the partners' representatives
    (the CSPR Group core members) and the Hub;
@@ -19,8 +19,14 @@ topic, stage and dates, which a channel may show.
 A difference of opinion **never pauses a statutory clock** and never delays action to keep a
 child safe (domain.md): nothing here touches the events the clocks are derived from.
 
-Stage targets are derived too: ``stage_days`` working days after the day the stage began.
-The seed sets no timescale; 5 working days per stage is the default (configuration).
+Two rules of the ladder, enforced here:
+
+* a stage is tried before the next: escalating needs a response recorded at the current
+  stage by someone other than the person who raised it (liaison actually happened), or a
+  recorded reason for going further without one;
+* each stage has its own target, ``stage_days`` working days after the day *that stage*
+  began (the escalation date), never counted from the day the dispute was raised. The
+  procedure sets no timescale; 5 working days per stage is the default (configuration).
 
 Pure: no clock is read, no I/O; times, the calendar and the policy are passed in.
 """
@@ -127,6 +133,14 @@ def party_roles(stage: DisputeStage) -> frozenset[Role]:
     return _PARTY_ROLES[stage]
 
 
+def stage_target(
+    stage: DisputeStage, started_at: datetime, calendar: WorkingDayCalendar, policy: DisputePolicy
+) -> date:
+    """A stage's target: its ``stage_days`` working days after the local day the stage began
+    (that day itself not counted, as for every clock here)."""
+    return calendar.add_working_days(calendar.local_date(started_at), policy.days_for(stage))
+
+
 # -- what the events carry ----------------------------------------------------------------
 
 
@@ -173,6 +187,8 @@ class StepData:
     stage: int | None  # the stage it was recorded at (escalation: the new stage)
     activity: str | None = None  # the Teams activity of the press, to spot a redelivery
     upheld: bool | None = None  # a resolution of a dispute on a decision: upheld or not
+    # An escalation from a stage nobody had responded at: the reason is in the ``why``.
+    skipped: bool = False
 
     def to_data(self) -> dict[str, object]:
         data: dict[str, object] = {"number": self.number}
@@ -182,6 +198,8 @@ class StepData:
             data["activity"] = self.activity
         if self.upheld is not None:
             data["upheld"] = self.upheld
+        if self.skipped:
+            data["skipped"] = True
         return data
 
     @classmethod
@@ -193,6 +211,7 @@ class StepData:
             stage=int(stage) if stage is not None else None,
             activity=activity if isinstance(activity, str) else None,
             upheld=upheld if isinstance(upheld, bool) else None,
+            skipped=data.get("skipped") is True,
         )
 
 
@@ -233,6 +252,17 @@ class Entry:
     stage: DisputeStage
     what: str
     text: str | None  # the narrative (None: erased by retention, or none given)
+    activity: str | None = None  # the Teams activity of the press that recorded it
+
+
+@dataclass(frozen=True)
+class StageSpan:
+    """One rung of the ladder as it was climbed: when it began and how it ended."""
+
+    stage: DisputeStage
+    started_at: datetime
+    ended_at: datetime | None = None  # escalated from, or resolved at
+    skipped: bool = False  # escalated from without a response, with a recorded reason
 
 
 @dataclass(frozen=True)
@@ -251,19 +281,56 @@ class Dispute:
     referral_seq: int | None = None  # the ``dispute.referred`` event it was opened from
     on_decision: bool = False  # about the decision that the criteria are not met
     upheld: bool | None = None  # how a dispute on a decision was resolved
+    stages: tuple[StageSpan, ...] = ()  # every stage reached, in order
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
 
     @property
+    def tried(self) -> bool:
+        """Whether the current stage was tried: someone other than the raiser responded at
+        it (the liaison, or the partners' consideration, actually happened)."""
+        return any(
+            e.kind == RESPONDED and e.stage is self.stage and e.actor.id != self.raised_by.id
+            for e in self.history
+        )
+
+    def recorded_by(self, activity: str) -> Entry | None:
+        """The step a Teams activity recorded (a redelivered or repeated press), if any."""
+        if not activity:
+            return None
+        return next((e for e in self.history if e.activity == activity), None)
+
+    def same_response(self, actor: Actor, text: str) -> Entry | None:
+        """A response ``actor`` already recorded at the current stage in the same words: a
+        second press of Send, not a second response."""
+        said = clean_text(text)
+        for entry in reversed(self.history):
+            if (
+                entry.kind == RESPONDED
+                and entry.stage is self.stage
+                and entry.actor.id == actor.id
+                and entry.text == said
+            ):
+                return entry
+        return None
+
+    def latest(self, kind: str, *, stage: DisputeStage | None = None) -> Entry | None:
+        """The latest step of ``kind`` (at ``stage``, when given): an "already done" answer."""
+        for entry in reversed(self.history):
+            if entry.kind == kind and (stage is None or entry.stage is stage):
+                return entry
+        return None
+
+    @property
     def title(self) -> str:
         return f"Difference of opinion {self.number} on {self.case_reference}"
 
     def target(self, calendar: WorkingDayCalendar, policy: DisputePolicy) -> date:
-        """The current stage's target: ``stage_days`` working days after the day it began."""
-        started = calendar.local_date(self.stage_started_at)
-        return calendar.add_working_days(started, policy.days_for(self.stage))
+        """The current stage's target: ``stage_days`` working days after the day *it* began
+        (for stage 2 or 3, the escalation date - never the day the dispute was raised)."""
+        return stage_target(self.stage, self.stage_started_at, calendar, policy)
 
     def is_party(self, person: Person) -> bool:
         """Whether ``person`` takes part at the current stage (and so may see and act)."""
@@ -309,6 +376,7 @@ def disputes_of(case: Case) -> list[Dispute]:
                 history=(_entry(event, DisputeStage.LIAISON),),
                 referral_seq=raised.referral,
                 on_decision=raised.on_decision,
+                stages=(StageSpan(DisputeStage.LIAISON, event.at),),
             )
             continue
         step = _step_data(event)
@@ -318,12 +386,22 @@ def disputes_of(case: Case) -> list[Dispute]:
         stage = DisputeStage(step.stage) if step.stage is not None else dispute.stage
         history = (*dispute.history, _entry(event, stage))
         if event.kind == ESCALATED:
+            left = replace(dispute.stages[-1], ended_at=event.at, skipped=step.skipped)
             found[step.number] = replace(
-                dispute, stage=stage, stage_started_at=event.at, history=history
+                dispute,
+                stage=stage,
+                stage_started_at=event.at,
+                history=history,
+                stages=(*dispute.stages[:-1], left, StageSpan(stage, event.at)),
             )
         elif event.kind == RESOLVED:
+            ended = replace(dispute.stages[-1], ended_at=event.at)
             found[step.number] = replace(
-                dispute, resolved_at=event.at, history=history, upheld=step.upheld
+                dispute,
+                resolved_at=event.at,
+                history=history,
+                upheld=step.upheld,
+                stages=(*dispute.stages[:-1], ended),
             )
         else:
             found[step.number] = replace(dispute, history=history)
@@ -460,10 +538,26 @@ def respond(
     return find_dispute(case, number)
 
 
+class NotTried(IllegalTransition):
+    """An escalation from a stage nobody has responded at, with no reason for skipping it."""
+
+
 def escalate(
-    case: Case, number: int, *, actor: Actor, text: str, at: datetime, activity: str = ""
+    case: Case,
+    number: int,
+    *,
+    actor: Actor,
+    text: str,
+    at: datetime,
+    activity: str = "",
+    skip_reason: str = "",
 ) -> Dispute:
-    """Move the dispute up one stage; refused past stage 3 and without a reason (``text``)."""
+    """Move the dispute up one stage; refused past stage 3 and without a reason (``text``).
+
+    The ladder is climbed a rung at a time: the current stage must have been tried (a
+    response recorded at it by someone other than the raiser) or ``skip_reason`` must say
+    why it goes further without that; the reason is recorded with the escalation.
+    """
     dispute = _open(case, number)
     after = dispute.stage.next
     if after is None:
@@ -473,7 +567,28 @@ def escalate(
             "Nothing was changed."
         )
     reason = check_text(text, "the reason for escalating", MAX_TEXT_CHARS)
+    skipped = not dispute.tried
+    why = reason
+    if skipped:
+        if not str(skip_reason).strip():
+            raise NotTried(
+                f"{dispute.title} can't go to stage {int(after)} yet: stage "
+                f"{int(dispute.stage)} ({_lower_first(_stage_name(dispute.stage))}) has not "
+                "been tried - nobody has responded at it. Ask for a response first, or give "
+                f"the reason for going to stage {int(after)} without one. Nothing was changed."
+            )
+        skip = check_text(
+            skip_reason,
+            f"the reason for not trying stage {int(dispute.stage)} first",
+            MAX_TEXT_CHARS,
+        )
+        why = f"{reason}\nWhy stage {int(dispute.stage)} was not tried first: {skip}"
     by = "automatically" if actor == SYSTEM else f"by {actor.name}"
+    untried = (
+        f" Stage {int(dispute.stage)} was not tried first; the reason is recorded."
+        if skipped
+        else ""
+    )
     _record(
         case,
         dispute,
@@ -481,10 +596,11 @@ def escalate(
         actor,
         at,
         f"Difference of opinion {number} escalated {by} to stage {int(after)}: "
-        f"{_lower_first(after.label.partition(': ')[2])}.",
-        reason,
+        f"{_lower_first(_stage_name(after))}.{untried}",
+        why,
         activity,
         stage=after,
+        skipped=skipped,
     )
     return find_dispute(case, number)
 
@@ -538,10 +654,15 @@ def replayed(case: Case, activity: str) -> bool:
     )
 
 
+def clean_text(text: str) -> str:
+    """Narrative as it is recorded: each line's spaces collapsed, the ends trimmed."""
+    return "\n".join(" ".join(line.split()) for line in str(text).strip().splitlines())
+
+
 def check_text(text: str, what: str, limit: int) -> str:
     """Narrative, trimmed; refused when empty or too long. Never echoed back: it may name a
     child."""
-    cleaned = "\n".join(" ".join(line.split()) for line in str(text).strip().splitlines())
+    cleaned = clean_text(text)
     if not cleaned.strip():
         raise InvalidInput(f"Please give {what}. Nothing was changed.")
     if len(cleaned) > limit:
@@ -717,8 +838,11 @@ def _record(
     *,
     stage: DisputeStage | None = None,
     upheld: bool | None = None,
+    skipped: bool = False,
 ) -> None:
-    data = StepData(dispute.number, int(stage or dispute.stage), activity or None, upheld).to_data()
+    data = StepData(
+        dispute.number, int(stage or dispute.stage), activity or None, upheld, skipped
+    ).to_data()
     case.record(kind, actor=actor, at=at, what=what, why=why, data=data)
 
 
@@ -733,6 +857,7 @@ def _step_data(event: CaseEvent) -> StepData | None:
 
 
 def _entry(event: CaseEvent, stage: DisputeStage) -> Entry:
+    step = _step_data(event)
     return Entry(
         at=event.at,
         actor=event.actor,
@@ -740,7 +865,13 @@ def _entry(event: CaseEvent, stage: DisputeStage) -> Entry:
         stage=stage,
         what=event.what,
         text=event.why,
+        activity=step.activity if step is not None else None,
     )
+
+
+def _stage_name(stage: DisputeStage) -> str:
+    """ "Referred to the safeguarding partners", without the "Stage 2 of 3: "."""
+    return stage.label.partition(": ")[2]
 
 
 def _lower_first(text: str) -> str:

@@ -1,9 +1,10 @@
 """Who is told what about a dispute, and under which outbox keys.
 
-Every post is queued in the caller's unit of work under a key that names the dispute and
-its stage, so a redelivered press or a second worker queues nothing twice, and the parties'
-personal copies can be found and redrawn in place when the dispute moves on
-(``OutboxRepository.copies_of``).
+Every post is queued in the caller's unit of work under a key that names the dispute, so a
+redelivered press or a second worker queues nothing twice. Each party gets ONE personal card
+per dispute (``card_key``), whatever the stage: it is redrawn in place at every step
+(``OutboxRepository.copies_of``), and a new stage posts a card only to the people joining
+it. Channel notices are per stage (``base_key``): each stage's channels are told once.
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ STAGE_PEOPLE: Final = {
 }
 
 
-def base_key(dispute: Dispute) -> str:
-    """The outbox key of a stage's posts: channels add ``:<purpose>``, people
-    ``:person:<object id>`` (what ``OutboxRepository.copies_of`` finds)."""
-    return f"dispute:{dispute.case_reference}:{dispute.number}:s{int(dispute.stage)}"
+def base_key(dispute: Dispute, stage: int | None = None) -> str:
+    """The outbox key of a stage's channel notices (channels add ``:<purpose>``)."""
+    return f"dispute:{dispute.case_reference}:{dispute.number}:s{stage or int(dispute.stage)}"
 
 
-def open_key(dispute: Dispute, object_id: str, activity_id: str) -> str:
-    """A party's own copy, asked for from a channel notice: once per press."""
-    return f"{base_key(dispute)}:open:{object_id}:{activity_id}"
+def card_key(dispute: Dispute) -> str:
+    """The parties' personal cards are ``{card_key}:person:<object id>``: one per person for
+    the whole dispute (what ``OutboxRepository.copies_of`` finds to redraw)."""
+    return f"dispute:{dispute.case_reference}:{dispute.number}"
+
+
+def person_key(dispute: Dispute, object_id: str) -> str:
+    return f"{card_key(dispute)}:person:{object_id}"
 
 
 def start_key(reference: str, object_id: str) -> str:
@@ -115,17 +120,50 @@ class DisputeMessages:
         base = base_key(dispute)
         await self.to_channels(uow, dispute, self._views.notice(dispute, headline), base, now)
         today = calendar.local_date(now)
+        have = await self.copies(uow, dispute)
         for person in await self.parties(uow, dispute):
+            if person.object_id in have:
+                continue  # their card is redrawn in place (``changed``), never sent again
             await post_to_person(
                 uow,
                 person.object_id,
                 self._views.card(dispute, person, today),
-                f"{base}:person:{person.object_id}",
+                person_key(dispute, person.object_id),
                 dispute.case_reference,
                 now=now,
                 summary=f"{dispute.title}: {headline.lower()}",
             )
         return True
+
+    async def copies(self, uow: UnitOfWork, dispute: Dispute) -> dict[str, str]:
+        """Each person's card for the dispute: object id -> the outbox key it was posted as.
+
+        Cards posted before there was one card per person were keyed by stage; the latest
+        of those stands for the person's card until it is replaced.
+        """
+        found: dict[str, str] = {}
+        for stage in range(1, int(dispute.stage) + 1):
+            for key in await uow.outbox.copies_of(base_key(dispute, stage)):
+                found[key.rpartition(":person:")[2]] = key
+        for key in await uow.outbox.copies_of(card_key(dispute)):
+            found[key.rpartition(":person:")[2]] = key
+        return found
+
+    async def send_card(
+        self, uow: UnitOfWork, dispute: Dispute, person: Person, *, now: datetime
+    ) -> bool:
+        """Post ``person`` their card for the dispute, unless they already have one."""
+        if person.object_id in await self.copies(uow, dispute):
+            return False
+        return await post_to_person(
+            uow,
+            person.object_id,
+            self._views.card(dispute, person, self._views.calendar.local_date(now)),
+            person_key(dispute, person.object_id),
+            dispute.case_reference,
+            now=now,
+            summary=dispute.title,
+        )
 
     async def changed(
         self,
@@ -136,16 +174,22 @@ class DisputeMessages:
         *,
         today: date,
         now: datetime,
+        actor_id: str = "",
+        receipt: str | None = None,
     ) -> None:
-        """Redraw the stage's personal copies; announce a new stage or the resolution."""
+        """Redraw every party's card in place; announce a new stage or the resolution.
+
+        The person who acted sees ``receipt`` on their card; the others see what changed.
+        """
         parties = {p.object_id: p for p in await self.parties(uow, before)}
-        for original in await uow.outbox.copies_of(base_key(before)):
-            object_id = original.rpartition(":person:")[2]
+        latest = self._views.latest(after)
+        for object_id, original in (await self.copies(uow, before)).items():
             person = parties.get(object_id) or Person(object_id=object_id, name="")
+            mine = bool(actor_id) and object_id == actor_id and receipt is not None
             await update_message(
                 uow,
                 original,
-                self._views.card(after, person, today),
+                self._views.card(after, person, today, notice=receipt if mine else latest),
                 f"{original}:update:{len(case.events)}",
                 now=now,
                 case_reference=after.case_reference,

@@ -126,6 +126,9 @@ class DisputeTimers:
                 f"({format_day(timer.target_on)}) passed unresolved; the partnership's policy "
                 "escalates automatically.",
                 at=now,
+                # Used only when nobody responded at the stage: the passed target is the reason.
+                skip_reason="Nobody responded before the stage's target passed, and the "
+                "partnership's policy escalates automatically.",
             )
             today = calendar.local_date(now)
             await self._messages.changed(uow, case, dispute, after, today=today, now=now)

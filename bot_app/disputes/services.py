@@ -12,16 +12,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Final
 
 from bot_app.core.people import actor_of
-from bot_app.core.posting import post_to_person
-from bot_app.disputes.messages import DisputeMessages, open_key
+from bot_app.disputes.messages import DisputeMessages
 from bot_app.disputes.views import DisputeViews
 from cards.base import Card
 from safeguarding import disputes as domain
-from safeguarding.case import Actor, Case
-from safeguarding.disputes import Dispute, Topic
+from safeguarding.disputes import Dispute, DisputeStage, Topic
 from safeguarding.errors import IllegalTransition
 from safeguarding.policy import Forbidden, require_case_access
 from safeguarding.reference import CaseReference
@@ -38,7 +36,7 @@ LISTED_CASES: Final = 200  # the ``disputes`` command looks at this many open ca
 
 @dataclass(frozen=True)
 class RaiseDispute:
-    """The raise dialog's answers; ``token`` makes a second press of Raise harmless."""
+    """The raise card's answers; ``token`` makes a second press of Raise harmless."""
 
     reference: CaseReference
     person: Person
@@ -62,7 +60,6 @@ class OpenDispute:
     reference: CaseReference
     number: int
     person: Person
-    activity_id: str
     personal: bool
 
 
@@ -85,57 +82,60 @@ class ActOnDispute:
     person: Person
     activity_id: str  # Teams redelivers a press with the same id
     upheld: bool = False  # resolving a dispute on a decision: upheld reopens the case
+    skip_reason: str = ""  # escalating from a stage nobody responded at: why
 
 
 # -- results -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class Raised:
+    dispute: Dispute
+    again: bool  # the card's Raise was pressed before: nothing new was recorded
+
+
+@dataclass(frozen=True)
 class Opened:
-    card: Card
+    card: Card | None  # shown in place (personal chat); None when sent or already there
     sent_privately: bool  # queued for the person's personal chat rather than shown here
 
 
 @dataclass(frozen=True)
 class Acted:
     dispute: Dispute
-    replayed: bool  # a redelivered press: nothing was recorded again
-
-
-class Change(Protocol):
-    """``domain.respond``, ``domain.escalate`` or ``domain.resolve``."""
-
-    def __call__(
-        self, case: Case, number: int, *, actor: Actor, text: str, at: datetime, activity: str
-    ) -> Dispute: ...
-
-
-CHANGES: Final[dict[Step, Change]] = {
-    Step.RESPOND: domain.respond,
-    Step.ESCALATE: domain.escalate,
-    Step.RESOLVE: domain.resolve,
-}
+    receipt: str  # what was done, by whom, when - or what had been done already
+    replayed: bool = False  # nothing was recorded: a repeat, or a card of an earlier stage
+    warning: bool = False  # the press was NOT recorded (the dispute had moved on)
 
 
 # -- raising -----------------------------------------------------------------------------
 
 
 async def require_may_raise(reference: CaseReference, person: Person, uow: UnitOfWork) -> None:
-    """Refuse before the dialog starts: no access to the case, or the case is closed."""
+    """Refuse before the raise card is shown: no access to the case, or the case is closed."""
     case = await uow.cases.get(reference)
     require_case_access(person, case)
     domain.require_open_case(case)
 
 
+async def raised_by_token(reference: CaseReference, token: str, uow: UnitOfWork) -> Dispute | None:
+    """The dispute a raise card already opened: any later press of it says so."""
+    return domain.raised_with_token(await uow.cases.get(reference), token)
+
+
 async def raise_dispute(
     cmd: RaiseDispute, uow: UnitOfWork, *, now: datetime, today: date, messages: DisputeMessages
-) -> Dispute:
-    """Record the dispute and tell stage 1's parties - once, however often Raise is pressed."""
+) -> Raised:
+    """Record the dispute and tell stage 1's parties - once, however often Raise is pressed.
+
+    Each party, the raiser included, gets one card for it; the raise card itself becomes
+    a summary without buttons.
+    """
     case = await uow.cases.get(cmd.reference)
     require_case_access(cmd.person, case)
     dispute = domain.raised_with_token(case, cmd.token)
     if dispute is not None:
-        return dispute
+        return Raised(dispute, again=True)
     dispute = domain.raise_dispute(
         case,
         actor=actor_of(cmd.person),
@@ -149,7 +149,7 @@ async def raise_dispute(
     await messages.announce(uow, case, dispute, now=now)
     await messages.refresh_hub_card(uow, case, today=today, now=now)
     log.info("dispute %s/%d raised", cmd.reference, dispute.number)
-    return dispute
+    return Raised(dispute, again=False)
 
 
 async def open_from_referral(
@@ -159,43 +159,42 @@ async def open_from_referral(
     now: datetime,
     today: date,
     messages: DisputeMessages,
-) -> Dispute:
+) -> Raised:
     """The Hub opens a dispute from a ``dispute.referred`` event of the rapid review."""
     if not cmd.person.has(Role.HUB_OFFICER):
         raise Forbidden("Sorry, only the Hub opens a referred difference of opinion.")
     case = await uow.cases.get(cmd.reference)
     already = domain.opened_from_referral(case, cmd.referral_seq)
     if already is not None:
-        return already
+        return Raised(already, again=True)
     dispute = domain.raise_from_referral(case, cmd.referral_seq, actor=actor_of(cmd.person), at=now)
     await uow.cases.save(case)
     await messages.announce(uow, case, dispute, now=now)
     await messages.refresh_hub_card(uow, case, today=today, now=now)
-    return dispute
+    return Raised(dispute, again=False)
 
 
 # -- the parties' actions ----------------------------------------------------------------
 
 
 async def open_dispute(
-    cmd: OpenDispute, uow: UnitOfWork, *, now: datetime, today: date, views: DisputeViews
+    cmd: OpenDispute,
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    today: date,
+    views: DisputeViews,
+    messages: DisputeMessages,
 ) -> Opened:
-    """A party's card - in a channel it is queued for their personal chat, never shown."""
+    """A party's card: shown in personal chat; from a channel, their one card is sent there
+    (never a second one), and never shown in the channel."""
     case = await uow.cases.get(cmd.reference)
     dispute = domain.find_dispute(case, cmd.number)
     dispute.require_party(cmd.person)
-    card = views.card(dispute, cmd.person, today)
     if cmd.personal:
-        return Opened(card, sent_privately=False)
-    await post_to_person(
-        uow,
-        cmd.person.object_id,
-        card,
-        open_key(dispute, cmd.person.object_id, cmd.activity_id),
-        str(cmd.reference),
-        now=now,
-    )
-    return Opened(card, sent_privately=True)
+        return Opened(views.card(dispute, cmd.person, today), sent_privately=False)
+    sent = await messages.send_card(uow, dispute, cmd.person, now=now)
+    return Opened(None, sent_privately=sent)
 
 
 async def act_on_dispute(
@@ -204,51 +203,86 @@ async def act_on_dispute(
     *,
     now: datetime,
     today: date,
+    views: DisputeViews,
     messages: DisputeMessages,
 ) -> Acted:
-    """Respond, escalate or resolve; refused from an out-of-date card, changing nothing."""
+    """Respond, escalate or resolve, with a receipt.
+
+    A repeated press (the same activity, the same words again, a step someone already
+    took) records nothing and says what was done, by whom and when; a press on a card of
+    an earlier stage records nothing and says why. Refusals change nothing.
+    """
     case = await uow.cases.get(cmd.reference)
     before = domain.find_dispute(case, cmd.number)
     before.require_party(cmd.person)
-    if domain.replayed(case, cmd.activity_id):  # Teams redelivered the same press
-        return Acted(before, replayed=True)
-    if not before.is_open or cmd.stage != int(before.stage):
-        raise IllegalTransition(
-            f"That card is out of date: {before.title.lower()} is now "
-            f"{'resolved' if not before.is_open else f'at stage {int(before.stage)}'}. "
-            "Nothing was changed."
-        )
+    actor = actor_of(cmd.person)
+    repeat = before.recorded_by(cmd.activity_id)  # Teams redelivered the same press
+    if repeat is not None:
+        return Acted(before, views.already(repeat), replayed=True)
+    if not before.is_open:
+        resolved = before.latest(domain.RESOLVED)
+        assert resolved is not None  # a dispute is closed only by its resolution
+        return Acted(before, views.already(resolved), replayed=True)
+    if cmd.stage != int(before.stage):
+        return _from_earlier_stage(cmd, before, views)
+    if cmd.step is Step.RESPOND:
+        same = before.same_response(actor, cmd.text)
+        if same is not None:
+            return Acted(before, views.already(same), replayed=True)
     if cmd.step is Step.RESOLVE and not before.may_resolve(cmd.person):
         raise Forbidden(
             "Sorry, the outcome of a mediation is recorded by the Independent Scrutiny "
             "Officer who facilitated it. Nothing was changed."
         )
     was_open = case.is_open
+    number, text, activity = cmd.number, cmd.text, cmd.activity_id
     if cmd.step is Step.RESOLVE:
         after = domain.resolve(
+            case, number, actor=actor, text=text, at=now, activity=activity, upheld=cmd.upheld
+        )
+    elif cmd.step is Step.ESCALATE:
+        after = domain.escalate(
             case,
-            cmd.number,
-            actor=actor_of(cmd.person),
-            text=cmd.text,
+            number,
+            actor=actor,
+            text=text,
             at=now,
-            activity=cmd.activity_id,
-            upheld=cmd.upheld,
+            activity=activity,
+            skip_reason=cmd.skip_reason,
         )
     else:
-        after = CHANGES[cmd.step](
-            case,
-            cmd.number,
-            actor=actor_of(cmd.person),
-            text=cmd.text,
-            at=now,
-            activity=cmd.activity_id,
-        )
+        after = domain.respond(case, number, actor=actor, text=text, at=now, activity=activity)
     if case.is_open and not was_open:  # upheld: the decision is set aside, the case reopens
         log.info("case %s reopened: difference of opinion %d upheld", cmd.reference, cmd.number)
-    await messages.changed(uow, case, before, after, today=today, now=now)
+    receipt = views.done(after, after.history[-1])
+    await messages.changed(
+        uow,
+        case,
+        before,
+        after,
+        today=today,
+        now=now,
+        actor_id=cmd.person.object_id,
+        receipt=receipt,
+    )
     await uow.cases.save(case)
     log.info("dispute %s/%d: %s", cmd.reference, cmd.number, case.events[-1].kind)
-    return Acted(after, replayed=False)
+    return Acted(after, receipt)
+
+
+def _from_earlier_stage(cmd: ActOnDispute, now_at: Dispute, views: DisputeViews) -> Acted:
+    """A card drawn for an earlier stage: an escalation from it was already done; a response
+    or an outcome meant for that stage is not recorded at this one."""
+    if cmd.stage > int(now_at.stage):
+        raise IllegalTransition(
+            f"That card is for a stage {now_at.title.lower()} has not reached. Nothing was changed."
+        )
+    if cmd.step is Step.ESCALATE:
+        done = now_at.latest(domain.ESCALATED, stage=DisputeStage(cmd.stage + 1))
+        if done is not None:
+            return Acted(now_at, views.already(done), replayed=True)
+    what = "respond" if cmd.step is Step.RESPOND else "record it"
+    return Acted(now_at, views.moved_on(now_at, cmd.stage, what), replayed=True, warning=True)
 
 
 # -- listing -----------------------------------------------------------------------------

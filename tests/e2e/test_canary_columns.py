@@ -24,6 +24,7 @@ from safeguarding.case import Actor, Stage
 from safeguarding.reference import CaseReference
 from storage.db import create_engine, session_factory
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
+from tests.e2e.disputes_support import raise_dispute
 from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, Clock, deliver, register
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, demo_user
 from tests.e2e.test_notification_journey import STEPS, press
@@ -179,10 +180,7 @@ async def test_no_column_of_any_table_holds_a_childs_name_or_narrative_before_or
     )
     assert "Your vote was recorded" in json.dumps(vote.body), vote.body
     # A difference of opinion with a position and reasons: a card for each party.
-    await bot.send(bot.teams.personal_message(LEAD, f"disagree {REF}"))
-    await press(bot, LEAD, topic="criteria")
-    await press(bot, LEAD, position=POSITION, reasons=REASONS)
-    await press(bot, LEAD, "submit")
+    await raise_dispute(bot, LEAD, REF, position=POSITION, reasons=REASONS)
     clock.set(clock.now + timedelta(minutes=5))
     await bot.send(bot.teams.personal_message(HUB, f"status {REF}"))
     assert NAME in json.dumps(bot.connector.last_card()), "the Hub still reads the details"

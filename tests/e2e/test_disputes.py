@@ -20,6 +20,13 @@ from safeguarding.reference import CaseReference
 from storage.db import create_engine, session_factory
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
+from tests.e2e.disputes_support import (
+    execute_actions,
+    personal_posts,
+    press_on,
+    raise_dispute,
+    shown,
+)
 from tests.e2e.reminders_support import (
     HUB_CHANNEL,
     HUB_TEAM,
@@ -125,12 +132,20 @@ async def start(make_bot: Any, clock: Clock, **settings: Any) -> BotUnderTest:
     return bot
 
 
-async def raise_it(bot: BotUnderTest) -> None:
-    await bot.send(bot.teams.personal_message(LEAD, f"disagree {REF}"))
-    await press(bot, LEAD, topic="criteria")
-    await press(bot, LEAD, position=POSITION, reasons=REASONS)
-    assert "Check and raise" in json.dumps(bot.connector.last_card())
-    await press(bot, LEAD, "submit")
+async def raise_it(bot: BotUnderTest) -> dict[str, Any]:
+    """Amira raises it on the raise card; the card as it ends."""
+    summary = await raise_dispute(bot, LEAD, REF, position=POSITION, reasons=REASONS)
+    assert not execute_actions(summary), "the raise card ends without live buttons"
+    return summary
+
+
+def dispute_posts(bot: BotUnderTest, user: TeamsUser) -> list[str]:
+    """The dispute cards posted to the user: each party should have exactly one."""
+    return [
+        json.dumps(c, ensure_ascii=False)
+        for c in personal_posts(bot, user)
+        if "Difference of opinion 1 on NL-2026-0001" in json.dumps(c) and "Respond" in json.dumps(c)
+    ]
 
 
 async def test_a_difference_of_opinion_goes_through_all_three_stages_to_a_mediated_outcome(
@@ -141,11 +156,12 @@ async def test_a_difference_of_opinion_goes_through_all_three_stages_to_a_mediat
     clocks_before = await clocks(bot, date(2026, 12, 21))
 
     # -- raise: Amira, in personal chat ---------------------------------------------------
-    await raise_it(bot)
-    raised = json.dumps(bot.connector.last_card())
+    raised = json.dumps(await raise_it(bot))
     assert "Difference of opinion 1 on NL-2026-0001" in raised
+    assert "Raised by Amira Khan at 10:00 on Thursday 26 November 2026" in raised
     assert "Thursday 3 December 2026" in raised
     await deliver(bot, clock.now)
+    assert len(dispute_posts(bot, LEAD)) == 1, "the raiser gets one card, never two"
 
     for channel in (HUB_CHANNEL, CSPRG_CHANNEL):
         [notice] = notices(bot, channel, "New difference of opinion")
@@ -194,12 +210,14 @@ async def test_a_difference_of_opinion_goes_through_all_three_stages_to_a_mediat
     answer = await act(bot, HUB, "dispute.escalate", number=1, stage=1, reason=ESCALATION)
     assert "Stage 2 of 3" in json.dumps(answer["value"])
     stale = await act(bot, MEMBER, "dispute.escalate", number=1, stage=1, reason="again")
-    assert "out of date" in refusal(stale)
+    assert "Already done: escalated to stage 2 by Priya Shah" in json.dumps(stale["value"])
     await deliver(bot, clock.now)
     [notice] = notices(bot, PARTNERS_CHANNEL, "escalated to stage 2")
     assert "Monday 14 December 2026" in notice
     for partner in (PARTNER, HELEN):
         assert any(ESCALATION in c for c in personal_cards(bot, partner)), partner
+    for party in (LEAD, MEMBER, FIONA, HUB, PARTNER, HELEN):
+        assert len(dispute_posts(bot, party)) == 1, f"{party.name}: one card, redrawn in place"
     answer = await act(bot, PARTNER, "dispute.respond", number=1, stage=2, response=RESPONSE)
     assert answer["statusCode"] == 200
 
@@ -277,15 +295,20 @@ async def test_raising_goes_to_personal_chat_and_is_refused_on_a_closed_case(
     )
     assert "personal message" in reply.body["value"]
     await deliver(bot, clock.now)
-    assert any(f"disagree {REF}" in c for c in personal_cards(bot, MEMBER))
+    [form] = [c for c in personal_posts(bot, MEMBER) if "Raise a difference of opinion" in str(c)]
+    assert "Step 1 of 3" in json.dumps(form)
 
-    # Back and cancel: nothing is raised.
-    await bot.send(bot.teams.personal_message(LEAD, f"disagree {REF}"))
-    await press(bot, LEAD, topic="process")
-    await bot.send(bot.teams.personal_message(LEAD, "back"))
-    assert "Step 1 of 2" in json.dumps(bot.connector.last_card())
-    await press(bot, LEAD, "cancel")
-    assert "nothing was saved" in bot.connector.texts()[-1]
+    # Next without an answer, Back and Cancel: one card throughout, and nothing is raised.
+    unanswered = shown(await press_on(bot, MEMBER, form, "Next"))
+    assert "Please choose what the difference of opinion is about" in json.dumps(unanswered)
+    second = shown(await press_on(bot, MEMBER, unanswered, "Next", topic="process"))
+    assert "Step 2 of 3" in json.dumps(second)
+    back = shown(await press_on(bot, MEMBER, second, "Back", position="Half typed"))
+    assert "Step 1 of 3" in json.dumps(back)
+    assert '"value": "process"' in json.dumps(back), "the answer is kept"
+    cancelled = shown(await press_on(bot, MEMBER, back, "Cancel"))
+    assert "nothing was saved" in json.dumps(cancelled)
+    assert not execute_actions(cancelled)
     assert not [k for k in await case_events(bot, REF) if k.startswith("dispute.")]
 
     # A practitioner has no standing to raise one; a closed case takes none.
@@ -295,6 +318,84 @@ async def test_raising_goes_to_personal_chat_and_is_refused_on_a_closed_case(
     await bot.send(bot.teams.personal_message(HUB, f"disagree {closed}"))
     assert "is closed" in bot.connector.texts()[-1]
     assert "Nothing was changed" in bot.connector.texts()[-1]
+
+
+async def test_one_card_per_party_the_ladder_in_order_and_a_receipt_for_every_press(
+    make_bot: Any,
+) -> None:
+    clock = Clock(FIXED_NOW)  # Thursday 26 November 2026: stage 1's target Thursday 3 December
+    bot = await start(make_bot, clock)
+    await bot.send(bot.teams.personal_message(LEAD, f"disagree {REF}"))
+    form = bot.connector.last_card()
+    topic_step = shown(await press_on(bot, LEAD, form, "Next", topic="criteria"))
+    position_step = shown(
+        await press_on(bot, LEAD, topic_step, "Next", position=POSITION, reasons=REASONS)
+    )
+    summary = shown(await press_on(bot, LEAD, position_step, "Raise it"))
+    assert "Raised by Amira Khan at 10:00 on Thursday 26 November 2026" in json.dumps(summary)
+
+    # A step of the raise card pressed again (a copy still open elsewhere): said, not raised.
+    again = shown(await press_on(bot, LEAD, topic_step, "Next", topic="process"))
+    assert "Already done: raised by Amira Khan, at 10:00 on Thursday 26 November 2026" in str(again)
+    assert not execute_actions(again)
+    await deliver(bot, clock.now)
+    [card] = dispute_posts(bot, LEAD)
+    [post] = [
+        r
+        for r in bot.connector.sent_activities
+        if "Difference of opinion 1 on NL-2026-0001" in json.dumps(r.body)
+        and "Respond" in json.dumps(r.body)
+        and r.conversation_id
+        in {personal_conversation_id(LEAD.aad_object_id), personal_conversation_id(LEAD.id)}
+    ]
+
+    # Amira escalates at once: refused, with the reason, until she says why.
+    clock.set(utc(2026, 12, 1, 11))  # Tuesday 1 December
+    early = refusal(await act(bot, LEAD, "dispute.escalate", number=1, stage=1, reason="No"))
+    assert "stage 1 (liaison with the partners' representatives and the Hub)" in early
+    assert "has not been tried" in early
+    assert "Nothing was changed" in early
+    escalated = await act(
+        bot,
+        LEAD,
+        "dispute.escalate",
+        number=1,
+        stage=1,
+        reason=ESCALATION,
+        skip_reason="Quillonfax: the partners must decide before the strategy meeting",
+    )
+    answer = json.dumps(escalated["value"])
+    assert "Escalated to stage 2 by Amira Khan, at 11:00 on Tuesday 1 December 2026" in answer
+    assert (
+        "Tuesday 8 December 2026 (5 working days after the day stage 2 began, Tuesday 1 "
+        "December 2026)" in answer
+    )
+    assert "Stage 1: began Thursday 26 November 2026, target Thursday 3 December 2026" in answer
+    assert "without a response (reason recorded)" in answer
+
+    # The same press again: already done, about the escalation, at its time.
+    repeat = await act(bot, LEAD, "dispute.escalate", number=1, stage=1, reason=ESCALATION)
+    assert (
+        "Already done: escalated to stage 2 by Amira Khan, at 11:00 on Tuesday 1 December 2026"
+        in json.dumps(repeat["value"])
+    )
+
+    # Everyone's one card is redrawn in place; the partners joining get theirs.
+    await deliver(bot, clock.now)
+    assert dispute_posts(bot, LEAD) == [card], "no second card for the raiser"
+    redrawn = [u for u in bot.connector.updates if u.activity_id == post.response["id"]]
+    assert redrawn, "Amira's card is updated in place"
+    assert "Stage 2 of 3" in json.dumps(redrawn[-1].body)
+    assert "Tuesday 8 December 2026" in json.dumps(redrawn[-1].body)
+    for partner in (PARTNER, HELEN):
+        [theirs] = dispute_posts(bot, partner)
+        assert "Tuesday 8 December 2026" in theirs
+    [notice] = notices(bot, PARTNERS_CHANNEL, "escalated to stage 2")
+    assert "Tuesday 8 December 2026" in notice
+    assert any(
+        "Why stage 1 was not tried first: Quillonfax: the partners must decide" in c
+        for c in personal_cards(bot, HELEN)
+    ), "the reason for skipping stage 1 is on the record the parties see"
 
 
 async def test_a_passed_target_escalates_automatically_when_the_partnership_chooses_it(
@@ -331,8 +432,12 @@ async def test_the_hub_opens_a_dispute_referred_by_the_rapid_review(make_bot: An
     seq = events.index("dispute.referred") + 1
     answer = await act(bot, HUB, "dispute.from_referral", referral=seq)
     assert "Difference of opinion 1 on NL-2026-0001" in json.dumps(answer["value"])
+    assert "Opened by Priya Shah, at 10:02 on Thursday 26 November 2026" in json.dumps(
+        answer["value"]
+    )
+    assert not execute_actions(answer["value"]), "the referral card ends as a summary"
     again = await act(bot, HUB, "dispute.from_referral", referral=seq)
-    assert again["statusCode"] == 200
+    assert "Already done: opened as difference of opinion 1" in json.dumps(again["value"])
     await deliver(bot, clock.now)
     assert len(notices(bot, CSPRG_CHANNEL, "New difference of opinion")) == 1
     assert [k for k in await case_events(bot, REF) if k == "dispute.raised"] == ["dispute.raised"]
@@ -345,6 +450,10 @@ async def test_the_evidence_bundle_carries_every_position_and_the_outcome(
     bot = await start(make_bot, clock)
     await raise_it(bot)
     await act(bot, HUB, "dispute.resolve", number=1, stage=1, outcome=OUTCOME)
+    again = await act(bot, FIONA, "dispute.resolve", number=1, stage=1, outcome="Also agreed")
+    assert "Already done: resolved by Priya Shah, at 10:00 on Thursday 26 November 2026" in (
+        json.dumps(again["value"])
+    )
 
     _html, json_path = await export_links(bot, REF)
     status, bundle, _headers = await download(bot, json_path)

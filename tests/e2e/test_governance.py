@@ -17,6 +17,7 @@ from safeguarding import rapid_review as rr
 from safeguarding.case import Stage
 from safeguarding.clocks import ClockId, format_day
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
+from tests.e2e.disputes_support import raise_dispute
 from tests.e2e.reminders_support import PARTNERS_CHANNEL, Clock, deliver, register
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
 from tests.e2e.test_disputes import act, clocks, personal_cards, refusal
@@ -192,10 +193,9 @@ async def test_criteria_not_met_is_the_representatives_decision_and_can_be_dispu
     assert "Disagree (personal chat)" in lead[-1]
 
     # The school's lead disputes the decision; upheld, the case reopens.
-    await bot.send(bot.teams.personal_message(AMIRA, f"disagree {REF}"))
-    await press(bot, AMIRA, topic="criteria")
-    await press(bot, AMIRA, position="It meets the definition.", reasons="Long-term harm.")
-    await press(bot, AMIRA, "submit")
+    await raise_dispute(
+        bot, AMIRA, REF, position="It meets the definition.", reasons="Long-term harm."
+    )
     resolved = await act(
         bot, HUB, "dispute.resolve", number=1, stage=1, outcome="Agreed: reopen.", upheld="true"
     )

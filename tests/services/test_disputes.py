@@ -13,7 +13,7 @@ from bot_app.cases.messages import HubCards
 from bot_app.cases.views import CaseSettings, CaseViews
 from bot_app.core.transactions import Transactions
 from bot_app.disputes import services
-from bot_app.disputes.messages import DisputeMessages, base_key
+from bot_app.disputes.messages import DisputeMessages, person_key
 from bot_app.disputes.scheduled import DisputeTimers
 from bot_app.disputes.services import ActOnDispute, RaiseDispute, Step
 from bot_app.disputes.views import DisputeViews
@@ -38,6 +38,7 @@ LEAD = Person("lead-1", "Amira Khan", agency=SCHOOL, roles=frozenset({Role.AGENC
 HUB = Person("hub-1", "Priya Shah", roles=frozenset({Role.HUB_OFFICER}))
 MEMBER = Person("member-1", "Fiona Grant", roles=frozenset({Role.CSPRG_MEMBER}))
 PARTNER = Person("partner-1", "Helen Moss", roles=frozenset({Role.PARTNER}))
+DEPUTY = Person("deputy-1", "Dev Deputy", roles=frozenset({Role.CSPRG_DEPUTY}))
 CALENDAR = WorkingDayCalendar()
 
 
@@ -102,18 +103,66 @@ async def raise_one(
         reasons="The injury will have a long-term effect",
         token=token,
     )
-    return await tx.run(
+    raised = await tx.run(
         lambda uow: services.raise_dispute(cmd, uow, now=NOW, today=TODAY, messages=messages)
     )
+    return raised.dispute
 
 
 async def act(
-    tx: Transactions, person: Person, step: Step, *, stage: int = 1, activity: str = "a-1"
+    tx: Transactions,
+    person: Person,
+    step: Step,
+    *,
+    stage: int = 1,
+    activity: str = "a-1",
+    text: str = "",
+    skip_reason: str = "",
+    now: datetime = NOW,
 ) -> services.Acted:
-    cmd = ActOnDispute(step, REF, 1, stage, f"{step} text", person, activity)
-    return await tx.run(
-        lambda uow: services.act_on_dispute(cmd, uow, now=NOW, today=TODAY, messages=MESSAGES)
+    cmd = ActOnDispute(
+        step,
+        REF,
+        1,
+        stage,
+        text or f"{step} text",
+        person,
+        activity,
+        skip_reason=skip_reason,
     )
+    return await tx.run(
+        lambda uow: services.act_on_dispute(
+            cmd, uow, now=now, today=TODAY, views=VIEWS, messages=MESSAGES
+        )
+    )
+
+
+async def posts_to(tx: Transactions, object_id: str) -> list[str]:
+    """The keys of every post (not update) queued for a person's personal chat."""
+
+    async def read(uow: UnitOfWork) -> list[str]:
+        rows = await uow.session.scalars(
+            select(OutboxRow.key).where(
+                OutboxRow.object_id == object_id, OutboxRow.operation == "post"
+            )
+        )
+        return list(rows)
+
+    return await tx.read(read)
+
+
+async def updates_of(tx: Transactions, original_key: str) -> list[str]:
+    """The cards queued to redraw ``original_key`` in place, oldest first, superseded too."""
+
+    async def read(uow: UnitOfWork) -> list[str]:
+        rows = await uow.session.scalars(
+            select(OutboxRow.activity)
+            .where(OutboxRow.original_key == original_key)
+            .order_by(OutboxRow.id)
+        )
+        return [json.dumps(a) for a in rows]
+
+    return await tx.read(read)
 
 
 async def queued(tx: Transactions, key: str) -> str:
@@ -137,11 +186,14 @@ async def test_raising_tells_stage_1_parties_personally_but_not_the_partners(
     dispute = await raise_one(tx)
 
     assert dispute.title == "Difference of opinion 1 on NL-2026-0001"
-    assert "Thursday 3 December 2026" in VIEWS.raised_notice(dispute)
+    assert "Thursday 3 December 2026" in VIEWS.raised_receipt(dispute)
     for party in (LEAD, HUB, MEMBER):
-        card = await queued(tx, f"{base_key(dispute)}:person:{party.object_id}")
+        card = await queued(tx, person_key(dispute, party.object_id))
         assert "The harm meets the definition" in card, party.name
-    assert await queued(tx, f"{base_key(dispute)}:person:{PARTNER.object_id}") == ""
+    assert await queued(tx, person_key(dispute, PARTNER.object_id)) == ""
+    assert await posts_to(tx, LEAD.object_id) == [person_key(dispute, LEAD.object_id)], (
+        "the raiser gets one card, not a second copy"
+    )
 
 
 async def test_pressing_raise_twice_raises_one_dispute(tx: Transactions) -> None:
@@ -160,41 +212,118 @@ async def test_a_non_party_may_not_respond(tx: Transactions) -> None:
     assert await dispute_events(tx) == ["dispute.raised"]
 
 
-async def test_a_redelivered_press_is_recorded_once(tx: Transactions) -> None:
+async def test_a_redelivered_press_is_recorded_once_and_says_when_it_was_done(
+    tx: Transactions,
+) -> None:
     await raise_one(tx)
 
     first = await act(tx, MEMBER, Step.RESPOND, activity="press-1")
     again = await act(tx, MEMBER, Step.RESPOND, activity="press-1")
+    same_words = await act(tx, MEMBER, Step.RESPOND, activity="press-2")
 
     assert not first.replayed
-    assert again.replayed
+    assert first.receipt == (
+        "Response recorded: Fiona Grant, at 10:00 on Thursday 26 November 2026. "
+        "The other parties' cards show it."
+    )
+    for repeat in (again, same_words):
+        assert repeat.replayed
+        assert repeat.receipt == (
+            "Already done: this response was recorded for Fiona Grant, at 10:00 on Thursday "
+            "26 November 2026. Nothing was changed."
+        )
     assert await dispute_events(tx) == ["dispute.raised", "dispute.responded"]
 
 
-async def test_escalating_from_an_out_of_date_card_is_refused_and_changes_nothing(
+async def test_a_party_card_is_redrawn_in_place_with_the_receipt_for_who_acted(
+    tx: Transactions,
+) -> None:
+    dispute = await raise_one(tx)
+
+    await act(tx, MEMBER, Step.RESPOND, activity="press-1", text="We read it differently")
+
+    [raisers] = await updates_of(tx, person_key(dispute, LEAD.object_id))
+    [members] = await updates_of(tx, person_key(dispute, MEMBER.object_id))
+    assert "We read it differently" in raisers
+    assert "Latest, at 10:00 on Thursday 26 November 2026: Fiona Grant responded." in raisers
+    assert "Response recorded: Fiona Grant" in members
+    assert await posts_to(tx, LEAD.object_id) == [person_key(dispute, LEAD.object_id)]
+
+
+async def test_stage_two_needs_a_stage_one_response_or_a_recorded_reason(
     tx: Transactions,
 ) -> None:
     await raise_one(tx)
+
+    with pytest.raises(domain.NotTried, match="has not been tried"):
+        await act(tx, LEAD, Step.ESCALATE, activity="press-1")
+    assert await dispute_events(tx) == ["dispute.raised"]
+
+    tuesday = datetime(2026, 12, 1, 11, tzinfo=UTC)
+    escalated = await act(
+        tx, LEAD, Step.ESCALATE, activity="press-2", skip_reason="Urgent", now=tuesday
+    )
+
+    assert int(escalated.dispute.stage) == 2
+    assert escalated.receipt.startswith(
+        "Escalated to stage 2 by Amira Khan, at 11:00 on Tuesday 1 December 2026. Its target "
+        "is Tuesday 8 December 2026 (5 working days after the day stage 2 began, Tuesday 1 "
+        "December 2026)."
+    )
+    case = await tx.read(lambda uow: uow.cases.get(REF))
+    assert "Urgent" in (case.events[-1].why or "")
+
+
+async def test_escalating_again_from_an_earlier_card_says_it_was_already_done(
+    tx: Transactions,
+) -> None:
+    dispute = await raise_one(tx)
+    await act(tx, MEMBER, Step.RESPOND, activity="press-0")
     escalated = await act(tx, HUB, Step.ESCALATE, activity="press-1")
     assert int(escalated.dispute.stage) == 2
 
-    with pytest.raises(IllegalTransition, match="out of date"):
-        await act(tx, MEMBER, Step.ESCALATE, stage=1, activity="press-2")
-    assert await dispute_events(tx) == ["dispute.raised", "dispute.escalated"]
-    partner_copy = await queued(tx, f"{base_key(escalated.dispute)}:person:partner-1")
-    assert "Stage 2 of 3" in partner_copy
+    again = await act(tx, MEMBER, Step.ESCALATE, stage=1, activity="press-2")
+    late = await act(tx, MEMBER, Step.RESPOND, stage=1, activity="press-3")
 
-
-async def test_opening_from_a_channel_sends_the_card_to_personal_chat(tx: Transactions) -> None:
-    dispute = await raise_one(tx)
-    cmd = services.OpenDispute(REF, 1, MEMBER, "press-9", personal=False)
-
-    opened = await tx.run(
-        lambda uow: services.open_dispute(cmd, uow, now=NOW, today=TODAY, views=VIEWS)
+    assert again.replayed
+    assert again.receipt == (
+        "Already done: escalated to stage 2 by Priya Shah, at 10:00 on Thursday 26 November "
+        "2026. Nothing was changed."
     )
+    assert late.warning
+    assert late.receipt.startswith("Not recorded: this card was for stage 1")
+    assert await dispute_events(tx) == [
+        "dispute.raised",
+        "dispute.responded",
+        "dispute.escalated",
+    ]
+    assert "Stage 2 of 3" in await queued(tx, person_key(dispute, PARTNER.object_id))
+    assert await posts_to(tx, MEMBER.object_id) == [person_key(dispute, MEMBER.object_id)], (
+        "stage 2 redraws the member's card; it sends no second one"
+    )
+    with pytest.raises(IllegalTransition, match="has not reached"):
+        await act(tx, HUB, Step.ESCALATE, stage=3, activity="press-4")
 
-    assert opened.sent_privately
-    assert await queued(tx, f"{base_key(dispute)}:open:member-1:press-9") != ""
+
+async def test_opening_from_a_channel_sends_a_party_their_one_card(tx: Transactions) -> None:
+    dispute = await raise_one(tx)
+
+    async def open_as(person: Person) -> services.Opened:
+        cmd = services.OpenDispute(REF, 1, person, personal=False)
+        return await tx.run(
+            lambda uow: services.open_dispute(
+                cmd, uow, now=NOW, today=TODAY, views=VIEWS, messages=MESSAGES
+            )
+        )
+
+    first = await open_as(DEPUTY)  # a party, but not told personally
+    second = await open_as(DEPUTY)
+    member = await open_as(MEMBER)  # already has it
+
+    assert first.sent_privately
+    assert not second.sent_privately
+    assert not member.sent_privately
+    assert await posts_to(tx, DEPUTY.object_id) == [person_key(dispute, DEPUTY.object_id)]
 
 
 async def test_the_disputes_list_shows_only_those_a_person_takes_part_in(
@@ -248,13 +377,14 @@ async def test_the_hub_opens_a_referred_dispute_once(tx: Transactions) -> None:
     assert await queued(tx, f"dispute-referral:{REF}:{seq}:person:hub-1") != ""
 
     cmd = services.OpenFromReferral(REF, seq, HUB)
-    for _ in range(2):
-        dispute = await tx.run(
+    for again in (False, True):
+        opened = await tx.run(
             lambda uow: services.open_from_referral(
                 cmd, uow, now=NOW, today=TODAY, messages=MESSAGES
             )
         )
-        assert dispute.topic is Topic.REVIEW_TYPE
+        assert opened.dispute.topic is Topic.REVIEW_TYPE
+        assert opened.again is again
     assert await dispute_events(tx) == ["dispute.referred", "dispute.raised"]
     with pytest.raises(Forbidden):
         await tx.run(

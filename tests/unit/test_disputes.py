@@ -22,6 +22,8 @@ POLICY = DisputePolicy()
 HUB = Actor(id="hub-1", name="Hana Hub")
 LEAD = Actor(id="lead-1", name="Amira Lead")
 ISO = Actor(id="iso-1", name="Ruth Scrutiny")
+PARTNER = Actor(id="partner-1", name="Helen Partner")
+SKIP = "A child's safety plan needs the partners now."
 AT = datetime(2026, 11, 26, 10, tzinfo=UTC)  # Thursday
 
 
@@ -74,6 +76,7 @@ def test_the_ladder_climbs_to_mediation_and_the_outcome_is_recorded() -> None:
     case = _raised()
     d.respond(case, 1, actor=HUB, text="We read it differently.", at=AT + timedelta(hours=1))
     d.escalate(case, 1, actor=HUB, text="No agreement.", at=AT + timedelta(days=7))
+    d.respond(case, 1, actor=PARTNER, text="We agree with the Hub.", at=AT + timedelta(days=8))
     second = d.escalate(case, 1, actor=LEAD, text="Still none.", at=AT + timedelta(days=14))
     assert second.stage is DisputeStage.MEDIATION
     assert second.target(ENGLAND, POLICY) == date(2026, 12, 17)
@@ -85,6 +88,7 @@ def test_the_ladder_climbs_to_mediation_and_the_outcome_is_recorded() -> None:
         d.RAISED,
         d.RESPONDED,
         d.ESCALATED,
+        d.RESPONDED,
         d.ESCALATED,
         d.RESOLVED,
     ]
@@ -92,10 +96,82 @@ def test_the_ladder_climbs_to_mediation_and_the_outcome_is_recorded() -> None:
     assert d.open_disputes(case) == []
 
 
+def test_stage_two_is_refused_until_stage_one_has_had_a_response() -> None:
+    case = _raised()
+    before = len(case.events)
+
+    with pytest.raises(d.NotTried, match=r"stage 1 .* has not been tried") as refused:
+        d.escalate(case, 1, actor=LEAD, text="No reply yet.", at=AT + timedelta(hours=1))
+
+    assert "give the reason for going to stage 2 without one" in refused.value.user_message
+    assert "Nothing was changed" in refused.value.user_message
+    assert len(case.events) == before
+    d.respond(case, 1, actor=HUB, text="We disagree.", at=AT + timedelta(hours=2))
+    tried = d.escalate(case, 1, actor=LEAD, text="No agreement.", at=AT + timedelta(hours=3))
+    assert tried.stage is DisputeStage.PARTNERS
+    assert not tried.stages[0].skipped
+
+
+def test_the_raisers_own_response_does_not_count_as_trying_stage_one() -> None:
+    case = _raised()
+    d.respond(case, 1, actor=LEAD, text="More detail from us.", at=AT + timedelta(hours=1))
+
+    assert not d.find_dispute(case, 1).tried
+    with pytest.raises(d.NotTried):
+        d.escalate(case, 1, actor=LEAD, text="Nobody answered.", at=AT + timedelta(hours=2))
+
+
+def test_stage_one_may_be_skipped_with_a_reason_which_is_recorded() -> None:
+    case = _raised()
+
+    with pytest.raises(d.NotTried):  # a blank reason is no reason
+        d.escalate(case, 1, actor=LEAD, text="Urgent.", at=AT, skip_reason="   ")
+    escalated = d.escalate(case, 1, actor=LEAD, text="Urgent.", at=AT, skip_reason=SKIP)
+
+    event = case.events[-1]
+    assert escalated.stage is DisputeStage.PARTNERS
+    assert SKIP in (event.why or "")
+    assert "Urgent." in (event.why or "")
+    assert "not tried first; the reason is recorded" in event.what
+    assert SKIP not in event.what, "the reason is narrative: in the why only"
+    assert escalated.stages[0].skipped
+
+
+def test_each_stage_target_counts_from_the_day_that_stage_began() -> None:
+    case = _raised()  # Thursday 26 November: stage 1's target is Thursday 3 December
+    d.respond(case, 1, actor=HUB, text="We disagree.", at=AT + timedelta(hours=1))
+    tuesday = datetime(2026, 12, 1, 15, tzinfo=UTC)
+
+    second = d.escalate(case, 1, actor=HUB, text="No agreement.", at=tuesday)
+
+    first_span, second_span = second.stages
+    assert d.stage_target(first_span.stage, first_span.started_at, ENGLAND, POLICY) == date(
+        2026, 12, 3
+    )
+    assert second.target(ENGLAND, POLICY) == date(2026, 12, 8), "5 working days after Tuesday"
+    assert (first_span.ended_at, second_span.started_at) == (tuesday, tuesday)
+    longer = DisputePolicy(stage_days=(5, 10, 5))
+    assert second.target(ENGLAND, longer) == date(2026, 12, 15), "stage 2's own length"
+
+
+def test_a_repeated_press_is_found_with_who_and_when() -> None:
+    case = _raised()
+    d.respond(case, 1, actor=HUB, text="We  disagree.", at=AT, activity="press-1")
+    dispute = d.find_dispute(case, 1)
+
+    found = dispute.recorded_by("press-1")
+    assert found is not None
+    assert (found.kind, found.actor, found.at) == (d.RESPONDED, HUB, AT)
+    assert dispute.same_response(HUB, " We disagree. ") == found
+    assert dispute.same_response(HUB, "Something else.") is None
+    assert dispute.same_response(LEAD, "We disagree.") is None
+    assert dispute.recorded_by("press-2") is None
+
+
 def test_escalating_past_stage_three_is_refused_and_nothing_changes() -> None:
     case = _raised()
-    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=1))
-    d.escalate(case, 1, actor=HUB, text="b", at=AT + timedelta(days=2))
+    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=1), skip_reason=SKIP)
+    d.escalate(case, 1, actor=HUB, text="b", at=AT + timedelta(days=2), skip_reason=SKIP)
     before = len(case.events)
 
     with pytest.raises(IllegalTransition, match="no further stage"):
@@ -155,11 +231,11 @@ def test_parties_widen_as_it_climbs_and_only_the_scrutiny_officer_records_a_medi
     with pytest.raises(Forbidden, match="not a party"):
         first.require_party(partner)
 
-    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=1))
+    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=1), skip_reason=SKIP)
     assert d.find_dispute(case, 1).is_party(partner)
     assert not d.find_dispute(case, 1).is_party(iso)
 
-    third = d.escalate(case, 1, actor=HUB, text="b", at=AT + timedelta(days=2))
+    third = d.escalate(case, 1, actor=HUB, text="b", at=AT + timedelta(days=2), skip_reason=SKIP)
     assert third.is_party(iso)
     assert third.may_resolve(iso)
     assert not third.may_resolve(hub)
@@ -175,8 +251,8 @@ def test_a_dispute_never_changes_the_statutory_clocks() -> None:
 
     before = clocks()
     _raised(case)
-    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=7))
-    d.escalate(case, 1, actor=SYSTEM, text="auto", at=AT + timedelta(days=14))
+    d.escalate(case, 1, actor=HUB, text="a", at=AT + timedelta(days=7), skip_reason=SKIP)
+    d.escalate(case, 1, actor=SYSTEM, text="auto", at=AT + timedelta(days=14), skip_reason=SKIP)
     d.resolve(case, 1, actor=ISO, text="Agreed.", at=AT + timedelta(days=16))
 
     assert clocks() == before
@@ -184,7 +260,9 @@ def test_a_dispute_never_changes_the_statutory_clocks() -> None:
 
 def test_the_case_card_line_has_the_stage_and_target_and_no_narrative() -> None:
     case = _raised()
-    d.escalate(case, 1, actor=HUB, text="No agreement.", at=AT + timedelta(days=7))
+    d.escalate(
+        case, 1, actor=HUB, text="No agreement.", at=AT + timedelta(days=7), skip_reason=SKIP
+    )
 
     line = d.case_card_line(case, ENGLAND, POLICY)
 
@@ -262,6 +340,7 @@ def test_after_downtime_past_the_target_only_the_prompt_goes_out_late() -> None:
 
 def test_a_resolved_dispute_has_no_timers_and_an_escalation_starts_new_ones() -> None:
     case = _raised()
+    d.respond(case, 1, actor=HUB, text="No.", at=datetime(2026, 12, 4, 10, tzinfo=UTC))
     d.escalate(case, 1, actor=HUB, text="a", at=datetime(2026, 12, 4, 11, tzinfo=UTC))
     kinds = {
         (t.key.dispute_key, t.key.kind)
