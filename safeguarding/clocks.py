@@ -32,6 +32,7 @@ class ClockId(StrEnum):
     PUBLISHED_NATIONAL = "published_national"
     CARE_LEAVER_DEATH = "care_leaver_death"
     LOOKED_AFTER_DEATH = "looked_after_death"
+    LEARNING_REVIEW = "learning_review"
 
 
 class ClockTrigger(StrEnum):
@@ -120,6 +121,9 @@ class ClockRule:
 
 
 _WT2023: Final = "Working Together 2023 ch.5"
+# A local learning review is lighter than a CSPR; the partnership sets its own target
+# (``CLOCK_LENGTHS={"learning_review": n}``), 3 calendar months unless it does.
+LEARNING_REVIEW_MONTHS: Final = 3
 
 # domain.md "The statutory clocks", in the order a case meets them.
 STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
@@ -199,6 +203,19 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         "months of the date of the decision to initiate a review'",
         note="The national review's findings feed the local action plan",
         statutory=True,
+    ),
+    ClockRule(
+        id=ClockId.LEARNING_REVIEW,
+        title="Complete the local learning review",
+        trigger=ClockTrigger.REVIEW_DECISION,
+        length=LEARNING_REVIEW_MONTHS,
+        unit=ClockUnit.CALENDAR_MONTHS,
+        direction=Direction.AFTER,
+        owner="CSPR Group",
+        source="The partnership's own target (local rule): the procedure sets no timescale "
+        "for a local learning review",
+        note="A local rule: the partnership may set a different length",
+        statutory=False,
     ),
     ClockRule(
         id=ClockId.REPORT_COPY,

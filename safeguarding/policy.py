@@ -49,6 +49,8 @@ class Action(StrEnum):
     VERIFY_TRAIL = "verify_trail"
     RUN_RETENTION = "run_retention"
     MANAGE_LEGAL_HOLD = "manage_legal_hold"  # hold / release a case against retention
+    MANAGE_REVIEW = "manage_review"  # the review after the decision: milestones, publication
+    RESPOND_NATIONAL_FINDINGS = "respond_national_findings"
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -93,6 +95,10 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.VERIFY_TRAIL: frozenset({Role.ADMIN}),
     Action.RUN_RETENTION: frozenset({Role.ADMIN}),
     Action.MANAGE_LEGAL_HOLD: frozenset({Role.ADMIN}),
+    # The Hub runs the review's timetable with the CSPR Group, for the partners.
+    Action.MANAGE_REVIEW: _HUB | _CSPRG,
+    # The partners take account of the findings of national reviews (the procedure).
+    Action.RESPOND_NATIONAL_FINDINGS: _PARTNERS,
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -123,6 +129,8 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VERIFY_TRAIL: "verify the evidence trail",
     Action.RUN_RETENTION: "run the retention policy",
     Action.MANAGE_LEGAL_HOLD: "place or release a legal hold",
+    Action.MANAGE_REVIEW: "manage the review (milestones, publication, parallel processes)",
+    Action.RESPOND_NATIONAL_FINDINGS: "record the partners' response to a national review",
 }
 
 

@@ -57,6 +57,8 @@ view_directory             . . Y . . . . . Y
 verify_trail               . . . . . . . . Y
 run_retention              . . . . . . . . Y
 manage_legal_hold          . . . . . . . . Y
+manage_review              . . Y Y Y . . . .
+respond_national_findings  . . . . . Y . . .
 """
 
 
