@@ -27,12 +27,12 @@ class ClockId(StrEnum):
     PANEL_RESPONSE = "panel_response"
     LOCAL_REVIEW = "local_review"
     NATIONAL_REVIEW = "national_review"
+    LEARNING_REVIEW = "learning_review"
     REPORT_COPY = "report_copy"
     PUBLISHED_LOCAL = "published_local"
     PUBLISHED_NATIONAL = "published_national"
     CARE_LEAVER_DEATH = "care_leaver_death"
     LOOKED_AFTER_DEATH = "looked_after_death"
-    LEARNING_REVIEW = "learning_review"
 
 
 class ClockTrigger(StrEnum):
