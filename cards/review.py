@@ -350,10 +350,10 @@ def _publication_section(view: ReviewCardView, data: dict[str, Any]) -> list[Any
             show_card(
                 "Defer publication",
                 [
-                    _choices("process", "Because of", view.recorded_processes),
-                    _date_input("publish_on", "New publication date"),
-                    _date_input("review_on", "Review the deferral on"),
-                    _text_input("reason", "Reason"),
+                    _choices("defer_process", "Because of", view.recorded_processes),
+                    _date_input("defer_publish_on", "New publication date"),
+                    _date_input("defer_review_on", "Review the deferral on"),
+                    _text_input("defer_reason", "Reason"),
                 ],
                 ActionExecute(title="Defer", verb=VERB_DEFER, data=data),
             )
@@ -417,7 +417,7 @@ def _process_section(view: ReviewCardView, data: dict[str, Any]) -> list[Any]:
                         small=True,
                         subtle=True,
                     ),
-                    _choices("process", "Jointly with", view.joint_choices),
+                    _choices("joint_process", "Jointly with", view.joint_choices),
                 ],
                 ActionExecute(title="Record", verb=VERB_JOINT, data=data),
             )

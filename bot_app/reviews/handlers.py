@@ -105,10 +105,10 @@ class PublishData(ReviewData):
 
 
 class DeferData(ReviewData):
-    process: FormText = ""
-    publish_on: PickedDate = None
-    review_on: PickedDate = None
-    reason: FormText = ""
+    defer_process: FormText = ""
+    defer_publish_on: PickedDate = None
+    defer_review_on: PickedDate = None
+    defer_reason: FormText = ""
 
 
 class ProcessData(ReviewData):
@@ -119,7 +119,7 @@ class ProcessData(ReviewData):
 
 
 class JointData(ReviewData):
-    process: FormText = ""
+    joint_process: FormText = ""
 
 
 class RespondData(ReviewData):
@@ -258,10 +258,10 @@ class ReviewHandlers:
             turn,
             p,
             Step.DEFER,
-            choice=p.process,
-            day=p.publish_on,
-            other_day=p.review_on,
-            text=p.reason,
+            choice=p.defer_process,
+            day=p.defer_publish_on,
+            other_day=p.defer_review_on,
+            text=p.defer_reason,
         )
 
     async def process(self, turn: Turn, p: ProcessData) -> CardAnswer:
@@ -276,7 +276,7 @@ class ReviewHandlers:
         )
 
     async def joint(self, turn: Turn, p: JointData) -> CardAnswer:
-        return await self._step(turn, p, Step.JOINT, choice=p.process)
+        return await self._step(turn, p, Step.JOINT, choice=p.joint_process)
 
     async def respond(self, turn: Turn, p: RespondData) -> CardAnswer:
         return await self._step(turn, p, Step.RESPOND, day=p.responded_on, text=p.summary)
