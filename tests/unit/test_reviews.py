@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from safeguarding import milestones as m
+from safeguarding import rapid_review as rr
 from safeguarding import reviews as rv
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
@@ -19,6 +20,7 @@ from safeguarding.clocks import STATUTORY_CLOCKS, ClockId, clock_table
 from safeguarding.errors import DomainError, IllegalTransition, InvalidInput
 from safeguarding.reference import CaseReference
 from safeguarding.reviews import Milestone, ProcessKind, ProcessStatus, Recipient, ReviewKind
+from tests.unit.test_rapid_review import case_at, decided
 
 ENGLAND = WorkingDayCalendar()
 RULES = rv.ReviewRules(calendar=ENGLAND)
@@ -618,3 +620,30 @@ def test_a_completed_review_is_no_longer_monitored() -> None:
     review = rv.review_of(completed_local())
     assert review is not None
     assert rv.monitoring_period(review, date(2027, 5, 20)) is None
+
+
+def test_the_partners_deciding_on_a_learning_review_start_its_clock_that_day() -> None:
+    case = case_at(Stage.NOTIFIED, route="llr")
+    decided(case, ("sam", "learning_review"), ("fiona", "learning_review"), ("mark", "abstain"))
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
+    assert case.stage is Stage.LEARNING_REVIEW
+    review = rv.review_of(case)
+    assert review is not None
+    assert review.kind is ReviewKind.LEARNING
+    assert review.started_on == DECIDED
+    assert clocks(case, DECIDED)[ClockId.LEARNING_REVIEW].deadline.due == date(2027, 3, 2)
+
+
+def test_the_panel_agreeing_a_learning_review_starts_it_on_the_panels_decision() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    decided(case, ("sam", "learning_review"), ("fiona", "learning_review"), ("mark", "abstain"))
+    rr.confirm(case, round_number=1, required=1, actor=HUB, at=AT, decided_on=DECIDED)
+    rr.record_sent(case, sent_on=date(2026, 12, 3), due=date(2026, 12, 14), actor=HUB, at=AT)
+    rr.record_panel_decision(
+        case, rr.PanelDecision.AGREES, decided_on=date(2026, 12, 16), note="", actor=HUB, at=AT
+    )
+    assert case.stage is Stage.LEARNING_REVIEW
+    review = rv.review_of(case)
+    assert review is not None
+    assert review.kind is ReviewKind.LEARNING
+    assert review.started_on == date(2026, 12, 16)
