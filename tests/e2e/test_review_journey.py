@@ -50,6 +50,7 @@ from tests.e2e.test_rapid_review import (
     stored_case,
     vote_action,
 )
+from tests.harness.activities import personal_conversation_id
 from tests.harness.canary import assert_no_canaries, log_records
 
 __all__ = ["log_records"]
@@ -82,11 +83,12 @@ def version_of(card: Any) -> int:
     return -1
 
 
-async def in_channel(bot: BotUnderTest, words: str) -> Any:
-    """The Hub officer mentions the bot in the Hub channel; the card it answers with."""
+async def in_channel(bot: BotUnderTest, words: str) -> tuple[Any, str]:
+    """The Hub officer mentions the bot in the Hub channel: the card it answers with, and
+    the thread it is in."""
     activity = bot.teams.channel_message(HUB, words, team_id=HUB_TEAM, channel_id=HUB_CHANNEL)
     await bot.send(activity)
-    return bot.connector.last_card(activity["conversation"]["id"])
+    return bot.connector.last_card(activity["conversation"]["id"]), str(activity["id"])
 
 
 class ReviewCard:
@@ -159,10 +161,25 @@ async def test_a_local_cspr_from_the_partners_decision_to_publication(
     assert "Wednesday 2 June 2027" in card, "6 calendar months from the partners' decision"
     for label in ("Reviewer(s) commissioned", "Draft report received", "Final report agreed"):
         assert label in card
-    notice = text_of(await in_channel(bot, f"review {REF}"))
+    posted, thread = await in_channel(bot, f"review {REF}")
+    notice = text_of(posted)
     assert "Wednesday 2 June 2027" in notice
     assert "Reviewer(s) commissioned" not in notice
     assert "Open in personal chat" in notice
+    opened = await bot.send(
+        bot.teams.card_action(
+            HUB,
+            "review.open",
+            {"reference": REF},
+            team_id=HUB_TEAM,
+            channel_id=HUB_CHANNEL,
+            thread_root_id=thread,
+        )
+    )
+    assert "sent the review card to you in a personal chat" in text_of(opened.body)
+    await deliver(bot, clock.now)
+    private = text_of(bot.connector.last_card(personal_conversation_id(HUB.id)))
+    assert "Reviewer(s) commissioned" in private
 
     # Owners come from the directory; a practitioner cannot manage the review.
     outsider = refusal(
@@ -286,7 +303,7 @@ async def test_a_local_cspr_from_the_partners_decision_to_publication(
     assert (await stored_case(bot)).stage is Stage.PUBLISHED
 
     # ``status`` shows the track without names, contacts or the family's views.
-    status = text_of(await in_channel(bot, f"status {REF}"))
+    status = text_of((await in_channel(bot, f"status {REF}"))[0])
     assert "Local child safeguarding practice review" in status
     assert "6 of 6 done" in status
     assert "Criminal investigation (ongoing)" in status
@@ -296,3 +313,24 @@ async def test_a_local_cspr_from_the_partners_decision_to_publication(
     assert_no_canaries(
         bot.connector, log_records, [FAMILY_VIEWS, CONTACT, "Jo Patel", "Mother described"]
     )
+
+
+async def test_a_case_without_a_review_says_how_the_review_track_starts(make_bot: Any) -> None:
+    bot: BotUnderTest = await make_bot()
+    await notify(bot, harm={**NEITHER, "learning": "near_miss"})
+    await bot.send(bot.teams.personal_message(HUB, f"review {REF}"))
+    assert "No review has been started on case NL-2026-0001" in bot.connector.texts()[-1]
+    pressed = await bot.send(
+        bot.teams.card_action(
+            HUB,
+            "review.milestone_done",
+            {"reference": REF, "version": 0, "milestone": "draft", "done_on": "2026-11-26"},
+        )
+    )
+    assert "No review has been started" in refusal(pressed.body)
+    malformed = await bot.send(
+        bot.teams.card_action(
+            HUB, "review.milestone_done", {"reference": REF, "version": 0, "milestone": "x"}
+        )
+    )
+    assert "couldn't read" in refusal(malformed.body)
