@@ -3,6 +3,7 @@ service, answer after the commit (the card, updated in place, with its receipt).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import model_validator
@@ -18,7 +19,7 @@ from bot_app.core.turn import Turn
 from bot_app.reviews import services
 from bot_app.reviews.messages import ReviewMessages
 from bot_app.reviews.services import ReviewStep, Step
-from bot_app.reviews.views import OPEN_SENT, ReviewViews
+from bot_app.reviews.views import OPEN_SENT, STEP_OUTSIDE_PERSONAL, ReviewViews
 from cards.base import Card
 from cards.review import (
     VERB_CHECKLIST,
@@ -39,6 +40,8 @@ from cards.review import (
 from safeguarding import reviews as rv
 from safeguarding.policy import Action
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # -- what each button carries -------------------------------------------------------------
 
@@ -282,6 +285,11 @@ class ReviewHandlers:
         return await self._step(turn, p, Step.RESPOND, day=p.responded_on, text=p.summary)
 
     async def _step(self, turn: Turn, payload: ReviewData, step: Step, **form: Any) -> CardAnswer:
+        if not turn.is_personal:
+            # The review card names owners, contacts and the family's involvement: it lives
+            # in a personal chat, and its answer (the card, updated) must not land elsewhere.
+            log.warning("review step %s refused outside a personal chat", step.name)
+            return Refusal("NotPersonal", STEP_OUTSIDE_PERSONAL)
         command = ReviewStep(
             step=step,
             person=turn.actor,

@@ -28,6 +28,10 @@ NO_REVIEW = (
     "decision to hold a national review."
 )
 OPEN_SENT = "I've sent the review card to you in a personal chat."
+STEP_OUTSIDE_PERSONAL = (
+    "The review is run from its card in your personal chat: type **review <reference>** "
+    "there. Nothing was changed."
+)
 MONITORING_PROMPTS = (
     "Safeguarding partners: please check the review's **time** - is it on track to be "
     "completed by its due date? - and its **quality**: the reviewer's work, the practitioners' "

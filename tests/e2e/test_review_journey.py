@@ -180,6 +180,17 @@ async def test_a_local_cspr_from_the_partners_decision_to_publication(
     await deliver(bot, clock.now)
     private = text_of(bot.connector.last_card(personal_conversation_id(HUB.id)))
     assert "Reviewer(s) commissioned" in private
+    in_the_channel = await bot.send(
+        bot.teams.card_action(
+            HUB,
+            "review.milestone_done",
+            {"reference": REF, "version": version_of(review.card), "milestone": "commissioned"},
+            team_id=HUB_TEAM,
+            channel_id=HUB_CHANNEL,
+            thread_root_id=thread,
+        )
+    )
+    assert "from its card in your personal chat" in refusal(in_the_channel.body)
 
     # Owners come from the directory; a practitioner cannot manage the review.
     outsider = refusal(

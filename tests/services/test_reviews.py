@@ -224,3 +224,92 @@ async def test_the_partners_monitoring_prompt_goes_once_a_month_to_the_hub(
     assert first is not None
     assert first.summary == f"Review monitoring: case {REFERENCE}"
     assert [e.data["period"] for e in (await stored(tx)).events if e.kind == PROMPTED] == [1, 2]
+
+
+async def test_a_deferral_for_proceedings_and_a_joint_review_keep_one_timetable(
+    tx: Transactions,
+) -> None:
+    await _complete(tx)
+    now = at(date(2027, 3, 2))
+    assert isinstance(await step(tx, Step.PLAN_PUBLICATION, now=now, day=date(2027, 4, 1)), Acted)
+    unrecorded = await step(
+        tx, Step.DEFER, now=now, choice="criminal", day=date(2027, 9, 1),
+        other_day=date(2027, 6, 1), text="Trial listed for June.",
+    )  # fmt: skip
+    assert isinstance(unrecorded, Refused)
+    assert "record it under parallel processes first" in unrecorded.message
+    for process in ("criminal", "dhr"):
+        recorded = await step(
+            tx, Step.PROCESS, now=now, choice=process, agency="Humberside Police",
+            text="DS Rowe", status="ongoing",
+        )  # fmt: skip
+        assert isinstance(recorded, Acted)
+    deferred = await step(
+        tx, Step.DEFER, now=now, choice="criminal", day=date(2027, 9, 1),
+        other_day=date(2027, 6, 1), text="Trial listed for June.",
+    )  # fmt: skip
+    assert isinstance(deferred, Acted)
+    assert "by Friday 20 August 2027" in deferred.receipt
+    joint = await step(tx, Step.JOINT, now=now, choice="dhr")
+    assert isinstance(joint, Acted)
+    case = await stored(tx)
+    review = rv.review_of(case)
+    assert review is not None
+    assert review.joint_with is rv.ProcessKind.DHR
+    assert review.publication is not None
+    assert review.publication.deferral is not None
+    running = VIEWS.clocks(case, now.date())
+    assert [c.rule.id.value for c in running if c.rule.id.value.endswith("_review")] == [
+        "local_review"
+    ], "one review clock"
+    copy = next(c for c in running if c.rule.id.value == "report_copy")
+    assert copy.deadline.due == date(2027, 8, 20), "the copy deadline follows the new date"
+
+
+async def test_the_partners_record_their_response_once_the_panel_has_published(
+    tx: Transactions,
+) -> None:
+    hub = Actor(HUB.object_id, HUB.name)
+    async with tx.unit() as uow:
+        case = await uow.cases.get(REFERENCE)
+        case.move_to(Stage.NATIONAL_REVIEW, actor=hub, at=at(date(2026, 12, 16)))
+        case.record(
+            m.REVIEW_STARTED,
+            actor=hub,
+            at=at(date(2026, 12, 16)),
+            what="National review commissioned.",
+            data={"decided_on": "2026-12-16", "kind": "national"},
+        )
+        await uow.cases.save(case)
+        await uow.commit()
+    grace = Person("partner-1", "Grace Okafor", roles=frozenset({Role.PARTNER}))
+
+    async def respond(now: datetime) -> Acted | Refused:
+        command = ReviewStep(
+            step=Step.RESPOND,
+            person=grace,
+            reference=REFERENCE,
+            version=rv.review_version(await stored(tx)),
+            day=now.date(),
+            text="Findings 2 and 4 go to the action plan.",
+        )
+        return await tx.run(
+            lambda uow: services.act(
+                command, uow, now=now, today=now.date(), views=REVIEW_VIEWS, hub_cards=HUB_CARDS
+            )
+        )
+
+    early = await respond(at(date(2027, 1, 5)))
+    assert isinstance(early, Refused)
+    assert "has not published" in early.message
+    published = await step(tx, Step.PUBLISH, now=at(date(2027, 6, 1)), day=date(2027, 6, 1))
+    assert isinstance(published, Acted)
+    assert "until at least Saturday 1 June 2030" in published.receipt
+    answered = await respond(at(date(2027, 6, 10)))
+    assert isinstance(answered, Acted)
+    assert "Grace Okafor, Thursday 10 June 2027" in json.dumps(answered.card)
+    review = rv.review_of(await stored(tx))
+    assert review is not None
+    assert [(r.partner, r.responded_on) for r in review.responses] == [
+        ("Grace Okafor", date(2027, 6, 10))
+    ]
