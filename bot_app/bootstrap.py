@@ -47,6 +47,10 @@ from bot_app.rapid_review.views import RapidReviewSettings, RapidReviewViews
 from bot_app.reminders.handlers import ReminderHandlers
 from bot_app.reminders.scheduled import DigestSchedule, ReminderScheduler
 from bot_app.reminders.views import ReminderViews
+from bot_app.reviews.handlers import ReviewHandlers
+from bot_app.reviews.messages import ReviewMessages
+from bot_app.reviews.scheduled import ReviewMonitoring
+from bot_app.reviews.views import ReviewViews
 from bot_app.security import check_settings, protect_logs
 from bot_app.settings import Settings
 from bot_app.teams.adapter import build_edge, dialog_state
@@ -186,6 +190,13 @@ def build_app(
     disputes = DisputesHandlers(tx=tx, views=dispute_views, messages=dispute_messages)
     disputes.register(router)
 
+    # The review after the decision: milestones, publication, parallel processes.
+    review_views = ReviewViews(case_views)
+    review_messages = ReviewMessages(people)
+    ReviewHandlers(
+        tx=tx, views=review_views, messages=review_messages, hub_cards=hub_cards
+    ).register(router)
+
     # Channels and reminders.
     reminder_views = ReminderViews(
         calendar=calendar,
@@ -229,6 +240,13 @@ def build_app(
         "action follow-ups",
         ActionFollowUps(
             tx=tx, views=plan_views, messages=ActionPlanMessages(views=plan_views)
+    scheduler.add_pass(
+        "review monitoring",
+        ReviewMonitoring(
+            tx=tx,
+            views=review_views,
+            messages=review_messages,
+            send_time=settings.reminder_policy().send_time,
         ).tick,
     )
     observer = ConversationObserver(tx)

@@ -34,6 +34,7 @@ from cards.base import (
     heading,
     paragraph,
     show_card,
+    subheading,
 )
 from cards.dispute import VERB_START as VERB_DISAGREE
 
@@ -82,6 +83,9 @@ class StatusView:
     clocks: Sequence[ClockLine]
     next_step: str
     details: Sequence[tuple[str, str]] | None = None  # only for roles that may see them
+    # The review after the decision: kind, milestones, publication, parallel processes -
+    # no names, contacts or family's views (``status`` may be asked in a channel).
+    review: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,8 @@ def status_card(view: StatusView) -> Card:
         *clock_rows(view.clocks),
         paragraph(f"**Next step:** {view.next_step}"),
     ]
+    if view.review:
+        body += [subheading("Review"), facts(view.review)]
     if view.details is not None:
         body.append(
             Container(

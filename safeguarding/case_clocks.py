@@ -129,11 +129,9 @@ def case_clocks(
     started = _last(events, m.REVIEW_STARTED)
     if started is not None:
         completed = _last(events, m.REVIEW_COMPLETED)
-        review = (
-            ClockId.NATIONAL_REVIEW
-            if started.data.get("kind") == "national"
-            else ClockId.LOCAL_REVIEW
-        )
+        # One review, one clock: a joint review with a Domestic Homicide Review or a
+        # Safeguarding Adults Review keeps this timetable (``safeguarding/reviews.py``).
+        review = _REVIEW_CLOCKS.get(str(started.data.get("kind")), ClockId.LOCAL_REVIEW)
         clocks.append(
             clock(
                 review,
@@ -143,15 +141,35 @@ def case_clocks(
         )
     planned = _last(events, m.PUBLICATION_PLANNED)
     if planned is not None:
-        copied = _last(events, m.REPORT_COPIED)
         clocks.append(
-            clock(
-                ClockId.REPORT_COPY,
-                _day(planned, "publish_on"),
-                _day(copied, "sent_on") if copied else None,
-            )
+            clock(ClockId.REPORT_COPY, _day(planned, "publish_on"), _copies_sent_on(events))
         )
     return clocks
+
+
+_REVIEW_CLOCKS = {
+    "local": ClockId.LOCAL_REVIEW,
+    "national": ClockId.NATIONAL_REVIEW,
+    "learning": ClockId.LEARNING_REVIEW,
+}
+
+
+def _copies_sent_on(events: Sequence[CaseEvent]) -> date | None:
+    """The day the last of the Panel, the Secretary of State and Ofsted got the final report.
+
+    The copy rule is met only once all three have it. A copy recorded without a recipient
+    (before copies were recorded one by one) stands for all three.
+    """
+    sent: dict[str, date] = {}
+    for event in events:
+        if event.kind != m.REPORT_COPIED:
+            continue
+        recipient = event.data.get("recipient")
+        for who in [str(recipient)] if recipient else list(m.COPY_RECIPIENTS):
+            sent.setdefault(who, _day(event, "sent_on"))
+    if not all(who in sent for who in m.COPY_RECIPIENTS):
+        return None
+    return max(sent[who] for who in m.COPY_RECIPIENTS)
 
 
 def _agency_clocks(events: Sequence[CaseEvent], clock: _ClockFactory) -> list[CaseClock]:

@@ -28,6 +28,7 @@ class ClockId(StrEnum):
     PANEL_RESPONSE = "panel_response"
     LOCAL_REVIEW = "local_review"
     NATIONAL_REVIEW = "national_review"
+    LEARNING_REVIEW = "learning_review"
     REPORT_COPY = "report_copy"
     PUBLISHED_LOCAL = "published_local"
     PUBLISHED_NATIONAL = "published_national"
@@ -127,6 +128,9 @@ _REGULATIONS: Final = (
 )
 _PARTNERS: Final = "The safeguarding partners (council, health and police)"
 _PANEL: Final = "The national Child Safeguarding Practice Review Panel"
+# A local learning review is lighter than a CSPR; the partnership sets its own target
+# (``CLOCK_LENGTHS={"learning_review": n}``), 3 calendar months unless it does.
+LEARNING_REVIEW_MONTHS: Final = 3
 
 # domain.md "The statutory clocks", in the order a case meets them.
 STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
@@ -201,6 +205,19 @@ STATUTORY_CLOCKS: Final[tuple[ClockRule, ...]] = (
         source=f"{_WT2023}; {_REGULATIONS}; {_PROCEDURE}",
         note="The national review's findings feed the local action plan",
         statutory=True,
+    ),
+    ClockRule(
+        id=ClockId.LEARNING_REVIEW,
+        title="Complete the local learning review",
+        trigger=ClockTrigger.REVIEW_DECISION,
+        length=LEARNING_REVIEW_MONTHS,
+        unit=ClockUnit.CALENDAR_MONTHS,
+        direction=Direction.AFTER,
+        owner="CSPR Group",
+        source="The partnership's own target (local rule): the procedure sets no timescale "
+        "for a local learning review",
+        note="A local rule: the partnership may set a different length",
+        statutory=False,
     ),
     ClockRule(
         id=ClockId.REPORT_COPY,

@@ -18,13 +18,16 @@ AGENCY_SUBMITTED: Final = "rapid_review.agency_submitted"
 RAPID_REVIEW_SENT: Final = "panel.rapid_review_sent"
 # The Panel answered. data: {"decided_on": date, "decision": str}
 PANEL_DECIDED: Final = "panel.decided"
-# A review was commissioned. data: {"decided_on": date, "kind": "local" or "national"}
+# A review was commissioned. data: {"decided_on": date, "kind": "local", "national" or
+# "learning" (a local learning review)}
 REVIEW_STARTED: Final = "review.started"
 # The review's final report was completed. data: {"completed_on": date}
 REVIEW_COMPLETED: Final = "review.completed"
 # Publication was planned. data: {"publish_on": date}
 PUBLICATION_PLANNED: Final = "review.publication_planned"
 # The report was copied to the Panel, Secretary of State and Ofsted. data: {"sent_on": date}
+# and, one recipient at a time, "recipient": one of COPY_RECIPIENTS (absent: all three).
 REPORT_COPIED: Final = "review.report_copied"
+COPY_RECIPIENTS: Final = ("panel", "secretary_of_state", "ofsted")
 # The report was published. data: {"published_on": date}
 PUBLISHED: Final = "review.published"

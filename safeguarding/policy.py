@@ -54,6 +54,8 @@ class Action(StrEnum):
     VIEW_ACTIONS = "view_actions"  # one's own and one's agency's actions; the plans they are in
     SIGN_OFF_ACTION_PLAN = "sign_off_action_plan"  # the partners, at the Board
     VIEW_BOARD_REPORT = "view_board_report"  # every case's clocks and open actions, no child data
+    MANAGE_REVIEW = "manage_review"  # the review after the decision: milestones, publication
+    RESPOND_NATIONAL_FINDINGS = "respond_national_findings"
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -105,6 +107,10 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     # Board" (the procedure).
     Action.SIGN_OFF_ACTION_PLAN: _PARTNERS,
     Action.VIEW_BOARD_REPORT: _HUB | _PARTNERS,
+    # The Hub runs the review's timetable with the CSPR Group, for the partners.
+    Action.MANAGE_REVIEW: _HUB | _CSPRG,
+    # The partners take account of the findings of national reviews (the procedure).
+    Action.RESPOND_NATIONAL_FINDINGS: _PARTNERS,
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -139,6 +145,8 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VIEW_ACTIONS: "see actions",
     Action.SIGN_OFF_ACTION_PLAN: "record the Board's sign-off of an action plan",
     Action.VIEW_BOARD_REPORT: "see the Board report",
+    Action.MANAGE_REVIEW: "manage the review (milestones, publication, parallel processes)",
+    Action.RESPOND_NATIONAL_FINDINGS: "record the partners' response to a national review",
 }
 
 

@@ -907,6 +907,7 @@ def confirm(
         e.kind == milestones.PANEL_NOTIFIED for e in case.events
     ):
         if recommendation is Recommendation.LEARNING_REVIEW:
+            _start_learning_review(case, decided_on=decided_on, actor=actor, at=at)
             case.move_to(Stage.LEARNING_REVIEW, actor=actor, at=at)
         elif recommendation is Recommendation.NO_REVIEW:
             case.move_to(Stage.CLOSED, actor=actor, at=at, why="Partners confirmed: no review.")
@@ -1068,9 +1069,22 @@ def record_panel_decision(
             f"(decided {format_day(decided_on)}).",
             data={"decided_on": decided_on.isoformat(), "kind": kind},
         )
+    if target is Recommendation.LEARNING_REVIEW:
+        _start_learning_review(case, decided_on=decided_on, actor=actor, at=at)
     stage = _AFTER_PANEL[target]
     case.move_to(stage, actor=actor, at=at)
     return stage
+
+
+def _start_learning_review(case: Case, *, decided_on: date, actor: Actor, at: datetime) -> None:
+    """A local learning review starts its own (local) clock on the decision to hold it."""
+    case.record(
+        milestones.REVIEW_STARTED,
+        actor=actor,
+        at=at,
+        what=f"Local learning review started (decided {format_day(decided_on)}).",
+        data={"decided_on": decided_on.isoformat(), "kind": "learning"},
+    )
 
 
 def refusal(case: Case, *, action: str, reason: str, actor: Actor, at: datetime) -> CaseEvent:

@@ -69,6 +69,7 @@ DEFAULT_CHANNELS: Final[Mapping[ClockId, ChannelPurpose]] = MappingProxyType(
         ClockId.PUBLISHED_NATIONAL: ChannelPurpose.HUB,
         ClockId.CARE_LEAVER_DEATH: ChannelPurpose.HUB,
         ClockId.LOOKED_AFTER_DEATH: ChannelPurpose.HUB,
+        ClockId.LEARNING_REVIEW: ChannelPurpose.CSPRG,
     }
 )
 

@@ -21,7 +21,7 @@ from cards.case import (
     DetailsView,
     StatusView,
 )
-from safeguarding import closure, corrections, disputes, milestones, panel
+from safeguarding import closure, corrections, disputes, milestones, panel, reviews
 from safeguarding import rapid_review as rr
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import CORRECTED, Case, Stage
@@ -288,7 +288,55 @@ def status_view(
         clocks=view.clocks,
         next_step=next_step(case),
         details=detail_pairs(details) if details is not None else None,
+        review=review_lines(case, today),
     )
+
+
+def review_lines(case: Case, today: date) -> list[tuple[str, str]]:
+    """The review after the decision, in a few lines safe for any reader of the case: no
+    owner, contact or family's views (those are on the ``review`` card, in personal chat)."""
+    review = reviews.review_of(case)
+    if review is None:
+        return []
+    kind = review.kind.label
+    if review.joint_with is not None:
+        kind += f", held jointly with the {review.joint_with.label}"
+    lines = [("Review", kind), ("Review started", format_day(review.started_on))]
+    if review.milestones:
+        done = sum(1 for s in review.milestones if s.done_on is not None)
+        behind = len(review.behind(today))
+        lines.append(
+            (
+                "Milestones",
+                f"{done} of {len(review.milestones)} done"
+                + (f"; {behind} past its target" if behind else ""),
+            )
+        )
+    if review.completed_on is not None:
+        lines.append(("Review completed", format_day(review.completed_on)))
+    plan = review.publication
+    if plan is not None and review.published_on is None:
+        lines.append(
+            (
+                "Publication planned",
+                f"{format_day(plan.publish_on)}; final report to the Panel, the Secretary of "
+                f"State and Ofsted by {format_day(plan.copy_by)}"
+                + (" (deferred)" if plan.deferral else ""),
+            )
+        )
+    if review.published_on is not None:
+        keep = review.keep_until
+        until = f"; stays published until at least {format_day(keep)}" if keep else ""
+        lines.append(("Published", format_day(review.published_on) + until))
+    if review.processes:
+        lines.append(
+            (
+                "Parallel processes",
+                "; ".join(f"{p.kind.label} ({p.status.label.lower()})" for p in review.processes),
+            )
+        )
+    lines.append(("More", f"Type **review {case.reference}** for the review card."))
+    return lines
 
 
 def case_list(views: CaseViews, cases: Sequence[Case], today: date) -> list[CaseListItem]:
@@ -386,6 +434,11 @@ _NEXT_STEPS = {
     Stage.PARTNERS_DECISION: "The safeguarding partners confirm or challenge the recommendation; "
     "the Hub then sends the rapid review to the Panel.",
     Stage.WITH_PANEL: "The Panel answers; the Hub records its decision.",
+    Stage.LEARNING_REVIEW: "The CSPR Group runs the local learning review to its target; its "
+    "learning goes to the action plan.",
+    Stage.NATIONAL_REVIEW: "The Panel leads the national review; the Hub records its "
+    "publication and the partners respond to its findings.",
+    Stage.PUBLISHED: "The published findings feed the action plan.",
     Stage.CLOSED: "None: the case is closed.",
 }
 

@@ -50,9 +50,13 @@ def test_the_table_holds_every_clock_once_in_process_order() -> None:
     assert [rule.id for rule in STATUTORY_CLOCKS] == list(ClockId)
 
 
-def test_only_the_agency_report_and_the_panels_own_target_are_not_statutory() -> None:
+def test_only_the_agency_report_the_panels_own_target_and_the_learning_review_are_local() -> None:
     not_statutory = {rule.id for rule in STATUTORY_CLOCKS if not rule.statutory}
-    assert not_statutory == {ClockId.AGENCY_REPORTS, ClockId.PANEL_RESPONSE}
+    assert not_statutory == {
+        ClockId.AGENCY_REPORTS,
+        ClockId.PANEL_RESPONSE,
+        ClockId.LEARNING_REVIEW,
+    }
 
 
 def test_every_rule_cites_its_source_and_names_who_acts() -> None:
@@ -74,6 +78,7 @@ def test_the_table_has_the_lengths_of_domain_md() -> None:
         ClockId.PANEL_RESPONSE: (15, days, after),
         ClockId.LOCAL_REVIEW: (6, months, after),
         ClockId.NATIONAL_REVIEW: (6, months, after),
+        ClockId.LEARNING_REVIEW: (3, months, after),
         ClockId.REPORT_COPY: (7, days, before),
         ClockId.PUBLISHED_LOCAL: (1, years, after),
         ClockId.PUBLISHED_NATIONAL: (3, years, after),

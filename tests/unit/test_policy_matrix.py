@@ -61,6 +61,8 @@ update_own_action          Y Y Y Y Y Y Y Y Y
 view_actions               Y Y Y Y Y Y Y Y Y
 sign_off_action_plan       . . . . . Y . . .
 view_board_report          . . Y . . Y . . .
+manage_review              . . Y Y Y . . . .
+respond_national_findings  . . . . . Y . . .
 """
 
 

@@ -1,0 +1,100 @@
+"""The partners' monitoring prompts: time and quality, once a period, while a review runs.
+
+The procedure asks the safeguarding partners to monitor a local review's time and quality
+along the way. Each month from the decision to start it (``MONITORING_EVERY_MONTHS``), until
+the review is complete, the Hub channel gets a prompt carrying the case reference, the stage
+and the deadline. A prompt is recorded on the case (``review_monitoring.prompted`` with its
+period) in the same transaction as its outbox message, whose key names the period too: so it
+is sent once per period on any number of workers, and after downtime only the latest period
+is caught up. Each case runs in its own unit of work: one that fails is logged and the
+others go on. Time comes only from the tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from functools import partial
+from typing import Final
+
+from bot_app.core.transactions import Transactions
+from bot_app.reviews.messages import ReviewMessages
+from bot_app.reviews.views import ReviewViews
+from safeguarding import reviews as rv
+from safeguarding.case import SYSTEM, Case
+from safeguarding.reference import CaseReference
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_OPEN_CASES: Final = 10_000
+# data: {"period"}. Not a "review." kind: a prompt is not a step of the review, so the
+# review card drawn before it stays current.
+PROMPTED: Final = "review_monitoring.prompted"
+
+
+def prompted(case: Case, period: int) -> bool:
+    return any(e.kind == PROMPTED and e.data.get("period") == period for e in case.events)
+
+
+class ReviewMonitoring:
+    """``tick(now)`` is the scheduler pass."""
+
+    def __init__(
+        self,
+        *,
+        tx: Transactions,
+        views: ReviewViews,
+        messages: ReviewMessages,
+        send_time: time = time(9, 0),
+    ) -> None:
+        self._tx = tx
+        self._views = views
+        self._messages = messages
+        self._send_time = send_time
+
+    async def tick(self, now: datetime) -> int:
+        """Queue each running review's monitoring prompt that is due; how many were queued."""
+        local = now.astimezone(self._views.calendar.timezone)
+        if local.time() < self._send_time:
+            return 0  # prompts go out in the working day, not in the night
+        today = local.date()
+        cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
+        sent = 0
+        for case in cases:
+            review = rv.review_of(case)
+            if review is None or not rv.is_active(case):
+                continue
+            period = rv.monitoring_period(review, today)
+            if period is None or prompted(case, period):
+                continue
+            try:
+                sent += await self._tx.run(
+                    partial(self._prompt, reference=case.reference, period=period, now=now)
+                )
+            except Exception:
+                log.exception("review monitoring of %s failed; the others go on", case.reference)
+        return sent
+
+    async def _prompt(
+        self, uow: UnitOfWork, *, reference: CaseReference, period: int, now: datetime
+    ) -> int:
+        case = await uow.cases.get(reference)  # fresh: another worker may have sent it
+        review = rv.review_of(case)
+        if review is None or prompted(case, period):
+            return 0
+        today = self._views.calendar.local_date(now)
+        card = self._views.monitoring(case, review, period, today)
+        if not await self._messages.monitoring(uow, case, period, card, now=now):
+            log.error("no Hub channel or Hub officer for the monitoring prompt of %s", reference)
+            return 0
+        case.record(
+            PROMPTED,
+            actor=SYSTEM,
+            at=now,
+            what=f"The partners were prompted to check the review's time and quality "
+            f"(month {period}).",
+            data={"period": period},
+        )
+        await uow.cases.save(case)
+        return 1
