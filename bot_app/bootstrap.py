@@ -159,6 +159,7 @@ def build_app(
             vote_rule=settings.vote_rule(),
             vote_working_days=settings.rapid_review_vote_working_days,
             partner_confirmations=settings.rapid_review_partner_confirmations,
+            vote_reminders=settings.vote_reminders(),
         ),
         case_views,
     )
@@ -203,7 +204,9 @@ def build_app(
         "dispute timers",
         DisputeTimers(tx=tx, views=dispute_views, messages=dispute_messages).tick,
     )
-    scheduler.add_pass("vote deadlines", VoteDeadlines(tx=tx, messages=rr_messages).close_due_votes)
+    vote_timers = VoteDeadlines(tx=tx, messages=rr_messages)
+    scheduler.add_pass("vote reminders", vote_timers.remind_non_voters)
+    scheduler.add_pass("vote deadlines", vote_timers.close_due_votes)
     observer = ConversationObserver(tx)
 
     # The Teams edge, and the outbox sender that posts through it.

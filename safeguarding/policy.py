@@ -49,6 +49,7 @@ class Action(StrEnum):
     VERIFY_TRAIL = "verify_trail"
     RUN_RETENTION = "run_retention"
     MANAGE_LEGAL_HOLD = "manage_legal_hold"  # hold / release a case against retention
+    OPEN_VOTING_PACK = "open_voting_pack"  # the case summary and agency reports, to vote
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -93,6 +94,9 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.VERIFY_TRAIL: frozenset({Role.ADMIN}),
     Action.RUN_RETENTION: frozenset({Role.ADMIN}),
     Action.MANAGE_LEGAL_HOLD: frozenset({Role.ADMIN}),
+    # The CSPR Group evaluates the agency reports before it votes (the procedure, "Rapid
+    # review process cont."): its members and their deputies read them in a personal chat.
+    Action.OPEN_VOTING_PACK: _CSPRG,
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -123,6 +127,7 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VERIFY_TRAIL: "verify the evidence trail",
     Action.RUN_RETENTION: "run the retention policy",
     Action.MANAGE_LEGAL_HOLD: "place or release a legal hold",
+    Action.OPEN_VOTING_PACK: "open the CSPR Group's voting pack",
 }
 
 

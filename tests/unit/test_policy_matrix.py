@@ -57,6 +57,7 @@ view_directory             . . Y . . . . . Y
 verify_trail               . . . . . . . . Y
 run_retention              . . . . . . . . Y
 manage_legal_hold          . . . . . . . . Y
+open_voting_pack           . . . Y Y . . . .
 """
 
 
