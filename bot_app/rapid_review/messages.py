@@ -224,7 +224,8 @@ class RapidReviewMessages:
         now: datetime,
     ) -> list[str]:
         """Remind the holders of ``seats`` (each member and their deputies) personally, with
-        the vote card under ``notice``; returns the names of those reminded."""
+        the vote card under ``notice``; returns who was reminded, a line per seat: "Sam Hughes
+        (and Jo Patel, deputy)"."""
         members = await self._people.people_with(uow, Role.CSPRG_MEMBER)
         deputies = await self._people.people_with(uow, Role.CSPRG_DEPUTY)
         reference = str(case.reference)
@@ -239,6 +240,7 @@ class RapidReviewMessages:
             holders += [d for d in deputies if d.deputy_for == seat]
             if not holders:
                 log.warning("nobody in the directory holds a voting seat on %s", reference)
+                continue
             for person in holders:
                 await post_to_person(
                     uow,
@@ -249,7 +251,12 @@ class RapidReviewMessages:
                     now=now,
                     summary=f"Your vote is needed on case {reference}",
                 )
-                reminded.append(person.name)
+            member = next((p.name for p in holders if p.object_id == seat), None)
+            deputy = ", ".join(p.name for p in holders if p.object_id != seat)
+            if member is None:
+                reminded.append(f"{deputy} (deputy)")
+            else:
+                reminded.append(f"{member} (and {deputy}, deputy)" if deputy else member)
         return reminded
 
     async def partners_required(self, uow: UnitOfWork) -> int:

@@ -359,15 +359,13 @@ def _vote_line(case: Case, current: rr.Round | None, voted: int) -> str:
     if current is None:
         return "Not open yet"
     name = rr.vote_name(case, current.number)
-    prefix = "" if name == "Vote" else f"{name}: "
     if not current.closed:
-        return (
-            f"{prefix}open until {format_day(current.closes_on)}: "
-            f"{voted} of {len(current.seats)} voted"
-        )
-    if current.recommendation:
-        return f"{prefix}{current.recommendation.label} ({current.reason})"
-    return f"{prefix}no recommendation ({current.reason})"
+        line = f"open until {format_day(current.closes_on)}: {voted} of {len(current.seats)} voted"
+    elif current.recommendation:
+        line = f"{current.recommendation.label} ({current.reason})"
+    else:
+        line = f"no recommendation ({current.reason})"
+    return line[0].upper() + line[1:] if name == "Vote" else f"{name}: {line}"
 
 
 def _partners_line(case: Case, state: rr.RapidReviewState) -> str:

@@ -409,9 +409,7 @@ RULES = rr.VoteReminders(after_opening=2, before_due=3)
 
 
 def reminders(case: Case, today: date, due: date | None = date(2026, 12, 14)) -> tuple[str, ...]:
-    return rr.reminders_to_send(
-        case, RULES, today=today, rapid_review_due=due, calendar=CALENDAR
-    )
+    return rr.reminders_to_send(case, RULES, today=today, rapid_review_due=due, calendar=CALENDAR)
 
 
 def test_reminders_fall_due_by_working_day_and_each_is_sent_once() -> None:

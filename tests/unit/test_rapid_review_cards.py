@@ -149,9 +149,7 @@ def test_the_members_receipt_says_what_they_chose_and_when_with_the_criteria_gro
     assert "Voted at 07:41" in text
     assert "Open the voting pack" in text
     assert "not in yet: Police" in text
-    groups = {
-        i["id"]: i.get("value") for i in card["body"] if i.get("type") == "Input.ChoiceSet"
-    }
+    groups = {i["id"]: i.get("value") for i in card["body"] if i.get("type") == "Input.ChoiceSet"}
     assert groups["criteria"] == "multi_agency"
     assert groups["criteria_national"] == "eotas"
     assert groups["criteria_regard"] is None
