@@ -387,7 +387,7 @@ async def test_a_deputy_votes_in_the_seat_and_an_incomplete_vote_goes_to_the_hub
     shared = text_of(
         [u.body for u in bot.connector.updates if u.conversation_id == CSPRG_CHANNEL][-1]
     )
-    assert "Voted (by Jo Patel)" in shared
+    assert "Voted at 10:00 on Thursday 26 November 2026 (by Jo Patel)" in shared
 
     # The vote's last day (3 working days) passes: the scheduler closes it, tied.
     clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from safeguarding import milestones
-from safeguarding.calendar import WorkingDayCalendar
 from safeguarding import rapid_review as rr
+from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.errors import IllegalTransition, InvalidInput
 from safeguarding.reference import CaseReference
@@ -362,7 +362,8 @@ def test_below_the_quorum_the_vote_can_only_be_closed_and_referred() -> None:
     assert result.recommendation is None
     referred = case.events[-1]
     assert referred.kind == rr.DISPUTE_REFERRED
-    assert referred.why is not None and "Two members are away." in referred.why
+    assert referred.why is not None
+    assert "Two members are away." in referred.why
     assert case.stage is Stage.RECOMMENDATION
 
 
@@ -454,6 +455,7 @@ def test_the_hubs_chase_is_recognised_the_same_day_only() -> None:
         case, round_number=number, seats=["mark"], by=["hub"], on=AT.date(), actor=HUB, at=AT
     )
     chased = rr.hub_chased_on(case, number, AT.date())
-    assert chased is not None and chased.seats == ("mark",)
+    assert chased is not None
+    assert chased.seats == ("mark",)
     assert "reminded by the Hub: Mark Ellis" in case.events[-1].what
     assert rr.hub_chased_on(case, number, date(2026, 11, 27)) is None

@@ -31,7 +31,10 @@ from cards.vote import (
 )
 from tests.harness.cards import assert_valid_card
 
-SEATS = [SeatLine("Sam Hughes", voted=True, by="Jo Patel"), SeatLine("Fiona Grant", voted=False)]
+SEATS = [
+    SeatLine("Sam Hughes", voted=True, by="Jo Patel", when="at 07:41 on Friday 27 November 2026"),
+    SeatLine("Fiona Grant", voted=False),
+]
 
 
 def test_the_shared_vote_card_lists_who_voted_and_refreshes_for_the_members() -> None:
@@ -55,7 +58,7 @@ def test_the_shared_vote_card_lists_who_voted_and_refreshes_for_the_members() ->
         "userIds": ["29:sam", "29:fiona"],
     }
     text = json.dumps(card)
-    assert "Voted (by Jo Patel)" in text
+    assert "Voted at 07:41 on Friday 27 November 2026 (by Jo Patel)" in text
     assert "Not yet" in text
 
 
