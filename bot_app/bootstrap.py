@@ -168,6 +168,7 @@ def build_app(
             vote_rule=settings.vote_rule(),
             vote_working_days=settings.rapid_review_vote_working_days,
             partner_confirmations=settings.rapid_review_partner_confirmations,
+            vote_reminders=settings.vote_reminders(),
         ),
         case_views,
     )
@@ -218,7 +219,18 @@ def build_app(
         "dispute timers",
         DisputeTimers(tx=tx, views=dispute_views, messages=dispute_messages).tick,
     )
-    scheduler.add_pass("vote deadlines", VoteDeadlines(tx=tx, messages=rr_messages).close_due_votes)
+    vote_timers = VoteDeadlines(tx=tx, messages=rr_messages)
+    scheduler.add_pass("vote reminders", vote_timers.remind_non_voters)
+    scheduler.add_pass("vote deadlines", vote_timers.close_due_votes)
+    scheduler.add_pass(
+        "review monitoring",
+        ReviewMonitoring(
+            tx=tx,
+            views=review_views,
+            messages=review_messages,
+            send_time=settings.reminder_policy().send_time,
+        ).tick,
+    )
 
     # Action plans: actions followed up to the end, case closure, the Board report.
     plan_views = ActionPlanViews(
@@ -240,13 +252,6 @@ def build_app(
         "action follow-ups",
         ActionFollowUps(
             tx=tx, views=plan_views, messages=ActionPlanMessages(views=plan_views)
-    scheduler.add_pass(
-        "review monitoring",
-        ReviewMonitoring(
-            tx=tx,
-            views=review_views,
-            messages=review_messages,
-            send_time=settings.reminder_policy().send_time,
         ).tick,
     )
     observer = ConversationObserver(tx)

@@ -18,7 +18,7 @@ from safeguarding.action_plans import FollowUpPolicy, PlanOwner
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockId, ClockRule, clock_table
 from safeguarding.disputes import DisputePolicy
-from safeguarding.rapid_review import Majority, VoteRule
+from safeguarding.rapid_review import Majority, VoteReminders, VoteRule
 from safeguarding.reminders import ChannelPurpose, ReminderPolicy
 from safeguarding.roles import Role
 
@@ -121,14 +121,25 @@ class Settings(BaseSettings):
 
     # -- the rapid review (README, "Rapid review") --------------------------------------------
     rapid_review_vote_working_days: int = Field(default=3, ge=1, le=15)  # how long a vote is open
-    rapid_review_vote_quorum: int = Field(default=0, ge=0)  # votes needed; 0 = every core member
+    # Votes needed for the vote to decide (default: 2 of the 3 seats); 0 = every core member.
+    rapid_review_vote_quorum: int = Field(default=2, ge=0)
     rapid_review_vote_majority: Majority = Majority.OF_VOTES  # or of_seats
     rapid_review_partner_confirmations: int = Field(default=0, ge=0)  # 0 = every partner
     rapid_review_export_initials: bool = False  # the child's initials in the Panel document
+    # Reminders to members who haven't voted: working days after the vote opened, and working
+    # days before the rapid review is due (0 turns one off).
+    rapid_review_vote_reminder_after_days: int = Field(default=2, ge=0, le=15)
+    rapid_review_vote_reminder_before_due_days: int = Field(default=3, ge=0, le=15)
 
     def vote_rule(self) -> VoteRule:
         return VoteRule(
             quorum=self.rapid_review_vote_quorum, majority=self.rapid_review_vote_majority
+        )
+
+    def vote_reminders(self) -> VoteReminders:
+        return VoteReminders(
+            after_opening=self.rapid_review_vote_reminder_after_days,
+            before_due=self.rapid_review_vote_reminder_before_due_days,
         )
 
     def reminder_policy(self) -> ReminderPolicy:

@@ -45,6 +45,7 @@ VERB_START = "rapid_review.start"
 VERB_CANCEL = "rapid_review.cancel"
 VERB_OPEN_VOTE = "rapid_review.open_vote"
 VERB_CLOSE_VOTE = "rapid_review.close_vote"
+VERB_CHASE_VOTE = "rapid_review.chase_vote"
 VERB_SENT = "rapid_review.sent"
 VERB_PANEL_DECIDED = "rapid_review.panel_decided"
 VERB_DOCUMENT = "rapid_review.document"
@@ -148,7 +149,7 @@ class TrackerView:
     stage: str
     clocks: Sequence[ClockLine]  # the 15-day clock (and the Panel's answer, once sent)
     agencies: Sequence[AgencyLine]
-    vote: str  # "Not open yet", "Round 1 open until …: 2 of 3 voted", "Closed: …"
+    vote: str  # "Not open yet", "Open until …: 2 of 3 voted", "Closed: …"
     partners: str
     panel: str
     today: str  # ISO, the latest date a date input accepts
@@ -157,6 +158,8 @@ class TrackerView:
     can_record_sent: bool = False
     can_record_decision: bool = False
     note: str | None = None
+    can_chase: bool = False  # some members have not voted
+    close_refers: bool = False  # too few votes to decide: closing refers it to the partners
 
 
 def tracker_card(view: TrackerView) -> Card:
@@ -181,8 +184,10 @@ def tracker_card(view: TrackerView) -> Card:
     actions: list[Any] = []
     if view.can_open_vote:
         actions.append(execute("Open the CSPR Group vote", VERB_OPEN_VOTE, data))
+    if view.can_chase:
+        actions.append(execute("Chase members who haven't voted", VERB_CHASE_VOTE, data))
     if view.can_close_vote:
-        actions.append(execute("Close the vote", VERB_CLOSE_VOTE, data))
+        actions.append(_close_vote(data, refer=view.close_refers))
     if view.can_record_sent:
         actions.append(
             show_card(
@@ -217,6 +222,33 @@ def tracker_card(view: TrackerView) -> Card:
         )
     actions.append(execute("Rapid review document (personal chat)", VERB_DOCUMENT, data))
     return finish(body, actions, fallback=f"Rapid review of case {view.reference}: {view.stage}")
+
+
+def _close_vote(data: dict[str, Any], *, refer: bool) -> Any:
+    """Closing the vote asks for the reason (the trail's why); below the quorum it refers."""
+    title = "Close and refer to the partners" if refer else "Close the vote"
+    label = (
+        "Why close the vote now, without enough votes to decide? It goes to the partners as a "
+        "difference of opinion."
+        if refer
+        else "Why close the vote now?"
+    )
+    return show_card(
+        title,
+        [
+            InputText(
+                id="reason",
+                label=label,
+                is_multiline=True,
+                max_length=MAX_REASON_CHARS,
+                is_required=True,
+                error_message="A reason is required.",
+            )
+        ],
+        ActionExecute(
+            title=title, verb=VERB_CLOSE_VOTE, data={**data, "refer": "yes" if refer else ""}
+        ),
+    )
 
 
 # -- the partners ------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class Action(StrEnum):
     VIEW_BOARD_REPORT = "view_board_report"  # every case's clocks and open actions, no child data
     MANAGE_REVIEW = "manage_review"  # the review after the decision: milestones, publication
     RESPOND_NATIONAL_FINDINGS = "respond_national_findings"
+    OPEN_VOTING_PACK = "open_voting_pack"  # the case summary and agency reports, to vote
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -111,6 +112,9 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.MANAGE_REVIEW: _HUB | _CSPRG,
     # The partners take account of the findings of national reviews (the procedure).
     Action.RESPOND_NATIONAL_FINDINGS: _PARTNERS,
+    # The CSPR Group evaluates the agency reports before it votes (the procedure, "Rapid
+    # review process cont."): its members and their deputies read them in a personal chat.
+    Action.OPEN_VOTING_PACK: _CSPRG,
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -147,6 +151,7 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VIEW_BOARD_REPORT: "see the Board report",
     Action.MANAGE_REVIEW: "manage the review (milestones, publication, parallel processes)",
     Action.RESPOND_NATIONAL_FINDINGS: "record the partners' response to a national review",
+    Action.OPEN_VOTING_PACK: "open the CSPR Group's voting pack",
 }
 
 

@@ -23,7 +23,8 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from safeguarding import milestones, panel
-from safeguarding.case import Actor, Case, CaseEvent, Stage
+from safeguarding.calendar import WorkingDayCalendar
+from safeguarding.case import SYSTEM, Actor, Case, CaseEvent, Stage
 from safeguarding.clocks import format_day
 from safeguarding.errors import DomainError, IllegalTransition, InvalidInput
 
@@ -39,8 +40,13 @@ VOTE_OPENED: Final = "rapid_review.vote_opened"
 # A member (or their deputy, in the member's seat) voted or changed their vote; why: rationale.
 # data: {"round", "seat", "choice", "criteria": [str], "changed"}
 VOTE_CAST: Final = "rapid_review.vote_cast"
-# The round closed. data: :class:`VoteClosedData`
+# The round closed; why: the reason given for closing it (the Hub's, or the deadline's).
+# data: :class:`VoteClosedData` and {"needed": int}
 VOTE_CLOSED: Final = "rapid_review.vote_closed"
+# The members who had not voted were reminded, by the Hub ("hub") or by a reminder rule of
+# :class:`VoteReminders` ("after_opening", "before_due"). data: {"round", "seats": [str],
+# "by": [str], "on": ISO local date}
+VOTE_CHASED: Final = "rapid_review.vote_chased"
 # A recommendation reached another way (a resolved difference of opinion); why: how.
 # data: {"round", "recommendation"}
 RECOMMENDATION_SETTLED: Final = "rapid_review.recommendation_settled"
@@ -145,6 +151,58 @@ CRITERIA_LABELS: Final[Mapping[Criterion, str]] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True)
+class CriterionGroup:
+    """Criteria shown together on the vote card, under a line of guidance from the procedure."""
+
+    title: str
+    guidance: str
+    criteria: tuple[Criterion, ...]
+
+    def label(self, criterion: Criterion) -> str:
+        """The label within the group (the group's title says what "National:" said)."""
+        return CRITERIA_LABELS[criterion].removeprefix("National: ")
+
+
+# The partnership's CSPR procedure ("Decision making process about local and national
+# reviews") and Working Together 2023 (ch.5): what the partners must take into account, what
+# they should also have regard to, and what the Panel weighs in addition for a national review.
+CRITERIA_GROUPS: Final[tuple[CriterionGroup, ...]] = (
+    CriterionGroup(
+        title="The criteria for a local review",
+        guidance="The safeguarding partners must take into account whether the case highlights "
+        "or may highlight:",
+        criteria=(
+            Criterion.IMPROVEMENTS,
+            Criterion.RECURRENT_THEMES,
+            Criterion.MULTI_AGENCY,
+            Criterion.PANEL_SUGGESTS_LOCAL,
+        ),
+    ),
+    CriterionGroup(
+        title="Circumstances to have regard to",
+        guidance="The partners should also have regard to these circumstances, where they give "
+        "cause for concern:",
+        criteria=(
+            Criterion.SINGLE_AGENCY,
+            Criterion.NO_AGENCY,
+            Criterion.CROSS_BOUNDARY,
+            Criterion.INSTITUTIONAL,
+        ),
+    ),
+    CriterionGroup(
+        title="What the Panel weighs for a national review",
+        guidance="For a national review the Panel also considers whether the case:",
+        criteria=(
+            Criterion.LAW_OR_GUIDANCE,
+            Criterion.EOTAS,
+            Criterion.CARE_OR_CP_PLAN,
+            Criterion.RANGE_OF_ABUSE,
+        ),
+    ),
+)
+
+
 class PanelDecision(StrEnum):
     AGREES = "agrees"
     NATIONAL_REVIEW = "national_review"
@@ -168,16 +226,51 @@ class Majority(StrEnum):
 class VoteRule:
     """The partnership's rule for the CSPR Group vote (local practice: configurable).
 
-    Default: every core member votes (``quorum`` 0 = all seats) and the recommendation needs
-    more than half of the recommendations cast. A tie, or a missing quorum when the vote
-    closes, goes to the Hub as a difference of opinion.
+    Default: at least 2 of the core members' seats vote (``quorum``; 0 = every seat), so one
+    member on leave, with no deputy, cannot hold up the rapid review's 15 working days; the
+    recommendation needs more than half of the recommendations cast. A tie, or a missing
+    quorum when the vote closes, is a difference of opinion for the partners.
     """
 
-    quorum: int = 0
+    quorum: int = 2
     majority: Majority = Majority.OF_VOTES
 
     def needed(self, seats: int) -> int:
         return seats if self.quorum <= 0 else min(self.quorum, seats)
+
+
+@dataclass(frozen=True)
+class VoteReminders:
+    """When members who have not voted are reminded, each rule once per vote (configurable).
+
+    ``after_opening``: that many working days after the vote opened (default 2, the day before
+    a 3-working-day vote's last day). ``before_due``: that many working days before the rapid
+    review's own deadline (15 working days from awareness), leaving the partners time to
+    confirm and the Hub to send it to the Panel (default 3). 0 turns a rule off. A rule never
+    fires on the day the vote opened: the members have just been asked.
+    """
+
+    after_opening: int = 2
+    before_due: int = 3
+
+    def due(
+        self,
+        *,
+        opened_on: date,
+        today: date,
+        rapid_review_due: date | None,
+        calendar: WorkingDayCalendar,
+    ) -> tuple[str, ...]:
+        """The rules whose day has come by ``today`` (already sent or not)."""
+        first = calendar.next_working_day(opened_on)
+        days: dict[str, date] = {}
+        if self.after_opening > 0:
+            days["after_opening"] = calendar.add_working_days(opened_on, self.after_opening)
+        if self.before_due > 0 and rapid_review_due is not None:
+            days["before_due"] = max(
+                first, calendar.add_working_days(rapid_review_due, -self.before_due)
+            )
+        return tuple(name for name, day in days.items() if today >= day)
 
 
 # -- event data read back (the partners' card and the document read them from the trail) -------
@@ -291,6 +384,7 @@ def partner_challenge(
 
 
 MAX_RATIONALE_CHARS: Final = 2000
+TIED: Final = "the vote was tied"
 MAX_REASON_CHARS: Final = 1000
 
 
@@ -304,6 +398,7 @@ class Ballot:
     choice: VoteChoice
     criteria: tuple[Criterion, ...]
     rationale: str
+    cast_at: datetime | None = None  # when it was stored (read back from storage)
 
     def same_vote(self, other: Ballot) -> bool:
         """A second press of the same button: nothing to record again."""
@@ -381,7 +476,7 @@ def tally(ballots: Sequence[Ballot], *, seats: int, rule: VoteRule) -> Tally:
         return result(None, "no member voted for a recommendation")
     top, top_count = ranked[0]
     if len(ranked) > 1 and ranked[1][1] == top_count:
-        return result(None, "the vote was tied")
+        return result(None, TIED)
     pool = len(cast) if rule.majority is Majority.OF_VOTES else seats
     if top_count * 2 <= pool:
         return result(None, f"no option had a majority ({top_count} of {pool})")
@@ -409,6 +504,11 @@ class Round:
     closed: bool = False
     recommendation: Recommendation | None = None
     reason: str = ""
+    opened_at: datetime | None = None
+
+    @property
+    def tied(self) -> bool:
+        return self.closed and self.recommendation is None and self.reason == TIED
 
 
 @dataclass(frozen=True)
@@ -478,6 +578,7 @@ def state_of(case: Case) -> RapidReviewState:
                     number=int(data["round"]),
                     seats={str(s["seat"]): str(s["name"]) for s in data.get("seats", [])},
                     closes_on=_day(event, "closes_on"),
+                    opened_at=event.at,
                 )
             )
             voters, confirmations, confirmed = {}, {}, None
@@ -493,6 +594,7 @@ def state_of(case: Case) -> RapidReviewState:
                 closed=True,
                 recommendation=Recommendation(str(raw)) if raw else None,
                 reason=str(data.get("reason", event.why or "")),
+                opened_at=current.opened_at,
             )
         elif event.kind == PARTNER_CONFIRMED:
             confirmations[event.actor.id] = event.actor.name
@@ -668,15 +770,24 @@ def open_vote(
             f"Case {case.reference} is at '{case.stage.label}', where the CSPR Group does not vote."
         )
     number = state.round.number + 1 if state.round else 1
+    missing = missing_reports(case)
+    name = _vote_name(number, state.round, challenged=_returned(case, state.round))
     case.record(
         VOTE_OPENED,
         actor=actor,
         at=at,
-        what=f"CSPR Group vote opened (round {number}), closing {format_day(closes_on)}.",
+        what=f"CSPR Group {name[0].lower()}{name[1:]} opened, closing {format_day(closes_on)}"
+        + (
+            f", with {len(missing)} of {len(state.agencies)} agency reports not in: "
+            f"{', '.join(missing)}."
+            if missing
+            else "."
+        ),
         data={
             "round": number,
-            "seats": [{"seat": seat, "name": name} for seat, name in seats.items()],
+            "seats": [{"seat": seat, "name": member} for seat, member in seats.items()],
             "closes_on": closes_on.isoformat(),
+            "missing_reports": missing,
         },
     )
     return number
@@ -689,8 +800,8 @@ def check_vote_open(case: Case, round_number: int, today: date) -> Round:
         raise VoteClosed(f"The CSPR Group vote on case {case.reference} has not opened yet.")
     if round_number != current.number:
         raise VoteClosed(
-            f"This card is from round {round_number} of the vote on case {case.reference}; "
-            f"round {current.number} is the current one. Nothing was changed."
+            f"This card is from an earlier CSPR Group vote on case {case.reference}; a new "
+            "vote has opened since, on its own card. Nothing was changed."
         )
     if current.closed:
         raise VoteClosed(
@@ -718,7 +829,8 @@ def record_ballot(
         VOTE_CAST,
         actor=voter,
         at=at,
-        what=f"{voter.name}{in_seat} {verb}: {ballot.choice.label} (round {round_number}).",
+        what=f"{voter.name}{in_seat} {verb}: {ballot.choice.label} ({vote_name(case, round_number)}"
+        ").",
         why=ballot.rationale,
         data={
             "round": round_number,
@@ -730,6 +842,10 @@ def record_ballot(
     )
 
 
+class BelowQuorum(DomainError):
+    """Too few votes are in for the vote to decide: close and refer it instead, or chase."""
+
+
 def close_vote(
     case: Case,
     ballots: Sequence[Ballot],
@@ -737,41 +853,69 @@ def close_vote(
     rule: VoteRule,
     actor: Actor,
     at: datetime,
+    reason: str,
+    refer: bool = False,
 ) -> Tally:
-    """Close the current round: a recommendation goes to the partners; otherwise the Hub
-    gets a difference of opinion (``dispute.referred``). Either way the round is over."""
+    """Close the current vote, for the reason given (required: it is the trail's why).
+
+    With the quorum in, the votes decide: a recommendation goes to the partners; a tie or no
+    majority is a difference of opinion. Below the quorum the vote can only be closed *and
+    referred* (``refer``): it then goes to the partners as a difference of opinion (the
+    procedure, "Differences of opinion": unresolved, it is referred to the safeguarding
+    partners) - so a member on leave never holds up the rapid review's 15 working days.
+    """
+    text = " ".join(reason.split())
+    if not text:
+        raise InvalidInput("Please give the reason for closing the vote: it is required.")
+    if len(text) > MAX_REASON_CHARS:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.")
     current = state_of(case).round
     if current is None or current.closed:
         raise VoteClosed(f"There is no open CSPR Group vote on case {case.reference}.")
     counted = [b for b in ballots if b.seat in current.seats]
+    needed = rule.needed(len(current.seats))
+    if len(counted) < needed and not refer:
+        raise BelowQuorum(
+            f"{len(counted)} of the {needed} votes needed {'is' if len(counted) == 1 else 'are'} "
+            f"in, so the vote cannot decide yet. Chase the members who haven't voted, or close "
+            "the vote and refer it to the partners as a difference of opinion. Nothing was "
+            "changed."
+        )
     result = tally(counted, seats=len(current.seats), rule=rule)
     outcome = result.recommendation
+    name = vote_name(case, current.number)
+    by = "" if actor.id == SYSTEM.id else f" by {actor.name}"
     case.record(
         VOTE_CLOSED,
         actor=actor,
         at=at,
-        what=f"CSPR Group vote closed (round {current.number}): "
+        what=f"CSPR Group {name[0].lower()}{name[1:]} closed{by} with {len(counted)} of "
+        f"{len(current.seats)} votes in: "
         + (
             f"{outcome.label} ({result.reason})."
             if outcome
             else f"no recommendation - {result.reason}."
         ),
-        data=VoteClosedData(
-            round=current.number,
-            recommendation=outcome,
-            reason=result.reason,
-            counts=dict(result.counts),
-            ballots=tuple(
-                ClosedBallot(
-                    seat=b.seat,
-                    member=current.seats.get(b.seat, b.voter_name),
-                    voter=b.voter_name,
-                    choice=b.choice.value,
-                    criteria=tuple(c.value for c in b.criteria),
-                )
-                for b in counted
-            ),
-        ).to_data(),
+        why=text,
+        data={
+            **VoteClosedData(
+                round=current.number,
+                recommendation=outcome,
+                reason=result.reason,
+                counts=dict(result.counts),
+                ballots=tuple(
+                    ClosedBallot(
+                        seat=b.seat,
+                        member=current.seats.get(b.seat, b.voter_name),
+                        voter=b.voter_name,
+                        choice=b.choice.value,
+                        criteria=tuple(c.value for c in b.criteria),
+                    )
+                    for b in counted
+                ),
+            ).to_data(),
+            "needed": needed,
+        },
     )
     if outcome is not None:
         case.move_to(Stage.PARTNERS_DECISION, actor=actor, at=at)
@@ -780,11 +924,140 @@ def close_vote(
             case,
             about="csprg_vote",
             round_number=current.number,
-            reason=f"The CSPR Group vote ended without a recommendation: {result.reason}.",
+            reason=f"The CSPR Group vote ended without a recommendation: {result.reason}. "
+            f"Reason for closing: {text}",
             actor=actor,
             at=at,
         )
     return result
+
+
+# -- chasing the members who have not voted ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chase:
+    """One reminder of a vote's non-voters: when, by whom (or which rules), and whose seats."""
+
+    at: datetime
+    on: date  # the partnership's local date
+    actor: str
+    seats: tuple[str, ...]
+    by: tuple[str, ...]  # "hub", or the reminder rules of :class:`VoteReminders`
+
+
+def chases(case: Case, round_number: int) -> list[Chase]:
+    """Every reminder sent for one vote, oldest first."""
+    return [
+        Chase(
+            at=event.at,
+            on=date.fromisoformat(str(event.data["on"])),
+            actor=event.actor.name,
+            seats=tuple(str(s) for s in event.data.get("seats", [])),
+            by=tuple(str(b) for b in event.data.get("by", [])),
+        )
+        for event in case.events
+        if event.kind == VOTE_CHASED and event.data.get("round") == round_number
+    ]
+
+
+def hub_chased_on(case: Case, round_number: int, day: date) -> Chase | None:
+    """The Hub's chase of this vote on ``day``, if any: a second press that day sends nothing."""
+    return next(
+        (c for c in reversed(chases(case, round_number)) if c.on == day and "hub" in c.by), None
+    )
+
+
+def reminders_to_send(
+    case: Case,
+    rules: VoteReminders,
+    *,
+    today: date,
+    rapid_review_due: date | None,
+    calendar: WorkingDayCalendar,
+) -> tuple[str, ...]:
+    """The reminder rules due for the open vote and not yet sent (each is sent once)."""
+    current = state_of(case).round
+    if current is None or current.closed or current.opened_at is None:
+        return ()
+    if case.stage is not Stage.RECOMMENDATION or today > current.closes_on:
+        return ()  # closed, or closing on this tick
+    sent = {rule for chase in chases(case, current.number) for rule in chase.by}
+    due = rules.due(
+        opened_on=calendar.local_date(current.opened_at),
+        today=today,
+        rapid_review_due=rapid_review_due,
+        calendar=calendar,
+    )
+    return tuple(rule for rule in due if rule not in sent)
+
+
+def record_chase(
+    case: Case,
+    *,
+    round_number: int,
+    seats: Sequence[str],
+    by: Sequence[str],
+    on: date,
+    actor: Actor,
+    at: datetime,
+) -> CaseEvent:
+    """The non-voters (``seats``) were reminded in their personal chats."""
+    current = state_of(case).round_number(round_number)
+    names = [current.seats.get(s, s) for s in seats] if current else list(seats)
+    who = "the Hub" if "hub" in by else "the assistant's reminder"
+    return case.record(
+        VOTE_CHASED,
+        actor=actor,
+        at=at,
+        what=f"Members who had not voted reminded by {who}: {', '.join(names)}.",
+        data={"round": round_number, "seats": list(seats), "by": list(by), "on": on.isoformat()},
+    )
+
+
+# -- what people call each vote ----------------------------------------------------------------
+
+_ORDINALS: Final = ("", "", "Second", "Third", "Fourth", "Fifth")
+
+
+def vote_name(case: Case, number: int) -> str:
+    """What people call the vote: "Vote", "Second vote after a tie" (never "round 2")."""
+    state = state_of(case)
+    before = state.round_number(number - 1)
+    return _vote_name(number, before, challenged=_returned(case, before))
+
+
+def _vote_name(number: int, before: Round | None, *, challenged: bool) -> str:
+    if number <= 1:
+        return "Vote"
+    name = f"{_ORDINALS[number]} vote" if number < len(_ORDINALS) else f"Vote number {number}"
+    if challenged:
+        return f"{name} after a partner's challenge"
+    if before is not None and before.tied:
+        return f"{name} after a tie"
+    if before is not None and before.recommendation is None:
+        return f"{name} after no recommendation"
+    return name
+
+
+def _returned(case: Case, before: Round | None) -> bool:
+    if before is None:
+        return False
+    found = partner_challenge(case, before.number)
+    return found is not None and not found[1].referred
+
+
+def missing_reports(case: Case) -> list[str]:
+    """The agencies asked for a report that have sent neither a report nor a nil return."""
+    return [a.agency for a in state_of(case).agencies.values() if a.submitted_on is None]
+
+
+_ABOUT: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "csprg_vote": "the CSPR Group vote ended without a recommendation",
+        "partners_challenge": "a partner challenged the CSPR Group's recommendation",
+    }
+)
 
 
 def refer_dispute(
@@ -795,8 +1068,7 @@ def refer_dispute(
         DISPUTE_REFERRED,
         actor=actor,
         at=at,
-        what=f"Difference of opinion referred to the Hub ({about.replace('_', ' ')}, round "
-        f"{round_number}).",
+        what=f"Difference of opinion referred ({_ABOUT.get(about, about.replace('_', ' '))}).",
         why=reason,
         # "topic" is the disputes journey's: what kind of review should be held.
         data={
@@ -843,8 +1115,8 @@ def _check_partners_turn(case: Case, round_number: int) -> tuple[RapidReviewStat
         )
     if round_number != current.number:
         raise VoteClosed(
-            f"This card is about round {round_number} of the vote on case {case.reference}; the "
-            f"current recommendation is from round {current.number}. Nothing was changed."
+            f"This card is about an earlier CSPR Group vote on case {case.reference}; the "
+            "current recommendation is from a later vote, on its own card. Nothing was changed."
         )
     if state.confirmed is not None or case.stage is not Stage.PARTNERS_DECISION:
         raise VoteClosed(

@@ -249,6 +249,7 @@ class RapidReviewRepository:
                 choice=VoteChoice(row.choice),
                 criteria=tuple(Criterion(c) for c in row.criteria),
                 rationale=open_text(self._cipher, row.rationale) or "",
+                cast_at=row.cast_at,
             )
             for row in rows
         ]

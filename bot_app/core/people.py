@@ -37,6 +37,9 @@ class DirectoryPeople:
                 email=entry.email,
                 agency=entry.agency,
                 roles=entry.roles,
+                deputy_for=deputy.deputy_for
+                if (deputy := entry.grant(Role.CSPRG_DEPUTY))
+                else None,
             )
             for entry in holders
             if agency is None or agency_key(entry.agency) == agency_key(agency)

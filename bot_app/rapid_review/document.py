@@ -92,7 +92,7 @@ def build_document(
     initials: str,
     subtitle: str,
 ) -> Document:
-    """The rapid review as sections, from the case, its reports and the decisive round."""
+    """The rapid review as sections, from the case, its reports and the decisive vote."""
     state = rr.state_of(case)
     facts = case.facts
     child = facts.get("child", {})
@@ -161,7 +161,8 @@ def build_document(
             else ("No recommendation" + (f": {decided.reason}." if decided.reason else " yet."))
         )
         vote_blocks += [
-            f"Round {decided.number}{'' if decided.closed else ' (still open)'}. {outcome}",
+            f"{rr.vote_name(case, decided.number)}{'' if decided.closed else ' (still open)'}. "
+            f"{outcome}",
             (
                 ("Member", "Voted by", "Vote", "Criteria", "Rationale"),
                 [

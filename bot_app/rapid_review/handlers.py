@@ -33,11 +33,14 @@ from bot_app.rapid_review.document import DocumentLinks
 from bot_app.rapid_review.messages import (
     RapidReviewMessages,
     document_key,
+    pack_key,
     report_start_key,
 )
 from bot_app.rapid_review.payloads import (
     CastVote,
     ChallengeRecommendation,
+    CloseVote,
+    OpenVote,
     RecordPanelDecision,
     RecordSent,
     RoundData,
@@ -50,6 +53,7 @@ from cards.case import VERB_START_RAPID_REVIEW
 from cards.rapid_review import (
     VERB_CANCEL,
     VERB_CHALLENGE,
+    VERB_CHASE_VOTE,
     VERB_CLOSE_VOTE,
     VERB_CONFIRM,
     VERB_DOCUMENT,
@@ -59,7 +63,7 @@ from cards.rapid_review import (
     VERB_START,
     document_card,
 )
-from cards.vote import VERB_CAST, VERB_REFRESH
+from cards.vote import VERB_CAST, VERB_PACK, VERB_REFRESH, VERB_SHOW_TRACKER
 from dialogs.agency_report_form import (
     DIALOG_ID,
     ReportStart,
@@ -75,6 +79,10 @@ from safeguarding.roles import Person
 from storage.uow import UnitOfWork
 
 SENT_PRIVATELY = "I've sent the links to you in a personal chat."
+PACK_SENT = (
+    "I've sent the voting pack - the case summary and the agency reports - to you in a "
+    "personal chat."
+)
 REPORT_PRIVATELY = (
     "I've sent you a personal message to write the report there, so nothing about the case "
     "is shared here."
@@ -128,8 +136,10 @@ class RapidReviewHandlers:
         router.add_verb(VERB_START_RAPID_REVIEW, self.choose_agencies, payload=CaseData, action=hub)
         router.add_verb(VERB_START, self.start, payload=StartRapidReview, action=hub)
         router.add_verb(VERB_CANCEL, self.cancel_start, payload=CaseData, action=hub)
-        router.add_verb(VERB_OPEN_VOTE, self.open_vote, payload=CaseData, action=hub)
-        router.add_verb(VERB_CLOSE_VOTE, self.close_vote, payload=CaseData, action=hub)
+        router.add_verb(VERB_OPEN_VOTE, self.open_vote, payload=OpenVote, action=hub)
+        router.add_verb(VERB_SHOW_TRACKER, self.show_tracker, payload=CaseData, action=hub)
+        router.add_verb(VERB_CHASE_VOTE, self.chase_vote, payload=CaseData, action=hub)
+        router.add_verb(VERB_CLOSE_VOTE, self.close_vote, payload=CloseVote, action=hub)
         router.add_verb(VERB_SENT, self.record_sent, payload=RecordSent, action=panel)
         router.add_verb(
             VERB_PANEL_DECIDED,
@@ -140,6 +150,9 @@ class RapidReviewHandlers:
         router.add_verb(VERB_DOCUMENT, self.document_button, payload=CaseData, action=panel)
         router.add_verb(VERB_CAST, self.cast_vote, payload=CastVote, action=Action.VOTE)
         router.add_verb(VERB_REFRESH, self.refresh_vote, payload=RoundData, action=Action.VIEW_CASE)
+        router.add_verb(
+            VERB_PACK, self.voting_pack, payload=RoundData, action=Action.OPEN_VOTING_PACK
+        )
         router.add_verb(
             VERB_CONFIRM, self.confirm, payload=RoundData, action=Action.DECIDE_RECOMMENDATION
         )
@@ -224,8 +237,10 @@ class RapidReviewHandlers:
 
     # -- the vote ---------------------------------------------------------------------------
 
-    async def open_vote(self, turn: Turn, payload: CaseData) -> CardAnswer:
-        command = vote_services.OpenVote(reference=payload.reference, actor=turn.actor)
+    async def open_vote(self, turn: Turn, payload: OpenVote) -> CardAnswer:
+        command = vote_services.OpenVote(
+            reference=payload.reference, actor=turn.actor, anyway=payload.anyway == "yes"
+        )
         return _answer(
             await self._tx.run(
                 partial(
@@ -238,12 +253,22 @@ class RapidReviewHandlers:
             )
         )
 
+    async def show_tracker(self, turn: Turn, payload: CaseData) -> CardAnswer:
+        """ "Wait for the reports": the tracker again, nothing changed."""
+        return ShowCard(
+            await self._tx.read(
+                partial(
+                    vote_services.tracker, payload.reference, now=turn.now, messages=self._messages
+                )
+            )
+        )
+
     async def cast_vote(self, turn: Turn, payload: CastVote) -> CardAnswer:
         command = vote_services.CastBallot(
             reference=payload.reference,
             round=payload.round,
             choice=payload.choice,
-            criteria=tuple(payload.criteria.split(",")),
+            criteria=payload.ticked(),
             rationale=payload.rationale,
             actor=turn.actor,
             teams_user_id=turn.teams_user_id,
@@ -267,9 +292,45 @@ class RapidReviewHandlers:
         )
         return ShowCard(shown)
 
-    async def close_vote(self, turn: Turn, payload: CaseData) -> CardAnswer:
-        """The Hub closes the vote: early once every vote needed is in, or after its date."""
-        command = vote_services.CloseVote(reference=payload.reference, actor=turn.actor)
+    async def voting_pack(self, turn: Turn, payload: RoundData) -> CardAnswer:
+        """ "Open the voting pack": always to the member's personal chat (it carries the case
+        summary and the reports), logged in the access log in the same transaction."""
+        command = vote_services.OpenPack(reference=payload.reference, actor=turn.actor)
+        reference = str(payload.reference)
+
+        async def send(uow: UnitOfWork) -> None:
+            pack = await vote_services.voting_pack(
+                command, uow, now=turn.now, messages=self._messages
+            )
+            await post_to_actor(
+                uow,
+                turn,
+                pack,
+                key=pack_key(reference, turn.actor.object_id),
+                case_reference=reference,
+            )
+
+        await self._tx.run(send)
+        return Toast(PACK_SENT)
+
+    async def chase_vote(self, turn: Turn, payload: CaseData) -> CardAnswer:
+        """The Hub chases the members who haven't voted (once a day)."""
+        command = vote_services.ChaseVote(reference=payload.reference, actor=turn.actor)
+        outcome = await self._tx.run(
+            partial(vote_services.chase_vote, command, now=turn.now, messages=self._messages)
+        )
+        if isinstance(outcome, vote_services.Said):
+            return Toast(outcome.text)
+        return _answer(outcome)
+
+    async def close_vote(self, turn: Turn, payload: CloseVote) -> CardAnswer:
+        """The Hub closes the vote with a reason (below the quorum: close and refer)."""
+        command = vote_services.CloseVote(
+            reference=payload.reference,
+            actor=turn.actor,
+            reason=payload.reason,
+            refer=payload.refer == "yes",
+        )
         return _answer(
             await self._tx.run(
                 partial(vote_services.close_vote, command, now=turn.now, messages=self._messages)

@@ -26,6 +26,7 @@ from bot_app.core.posting import (
     post_to_channel,
     post_to_hub,
     post_to_people,
+    post_to_person,
     update_message,
 )
 from bot_app.rapid_review.views import RapidReviewViews
@@ -54,6 +55,18 @@ def tracker_key(reference: str) -> str:
 
 def vote_key(reference: str, round_number: int) -> str:
     return f"vote:{reference}:{round_number}"
+
+
+def chase_key(reference: str, round_number: int, object_id: str, tag: str) -> str:
+    """A reminder to one person to vote: ``tag`` is the Hub's day ("hub:2026-11-26") or the
+    reminder rule, so each is sent once. It is a personal copy of the vote card (its key
+    extends the card's ``:person:`` copies), so later votes update it in place."""
+    return f"{vote_key(reference, round_number)}:person:{object_id}:chase:{tag}"
+
+
+def pack_key(reference: str, object_id: str) -> str:
+    """The voting pack sent privately; the edge adds the activity id (one per request)."""
+    return f"voting-pack:{reference}:{object_id}"
 
 
 def partners_key(reference: str, round_number: int) -> str:
@@ -199,6 +212,53 @@ class RapidReviewMessages:
         user_ids = await uow.rapid_review.teams_ids(reference, list(ids)) if ids else []
         return vote_card(self.views.vote(case, number, ballots, user_ids=user_ids))
 
+    async def chase(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        number: int,
+        seats: Sequence[str],
+        *,
+        tag: str,
+        notice: str,
+        now: datetime,
+    ) -> list[str]:
+        """Remind the holders of ``seats`` (each member and their deputies) personally, with
+        the vote card under ``notice``; returns who was reminded, a line per seat: "Sam Hughes
+        (and Jo Patel, deputy)"."""
+        members = await self._people.people_with(uow, Role.CSPRG_MEMBER)
+        deputies = await self._people.people_with(uow, Role.CSPRG_DEPUTY)
+        reference = str(case.reference)
+        ballots = await uow.rapid_review.ballots(reference, number)
+        current = rr.state_of(case).round_number(number)
+        ids = [*(current.seats if current else ()), *(d.object_id for d in deputies)]
+        user_ids = await uow.rapid_review.teams_ids(reference, ids) if ids else []
+        card = vote_card(self.views.vote(case, number, ballots, user_ids=user_ids, notice=notice))
+        reminded: list[str] = []
+        for seat in seats:
+            holders = [p for p in members if p.object_id == seat]
+            holders += [d for d in deputies if d.deputy_for == seat]
+            if not holders:
+                log.warning("nobody in the directory holds a voting seat on %s", reference)
+                continue
+            for person in holders:
+                await post_to_person(
+                    uow,
+                    person.object_id,
+                    card,
+                    chase_key(reference, number, person.object_id, tag),
+                    reference,
+                    now=now,
+                    summary=f"Your vote is needed on case {reference}",
+                )
+            member = next((p.name for p in holders if p.object_id == seat), None)
+            deputy = ", ".join(p.name for p in holders if p.object_id != seat)
+            if member is None:
+                reminded.append(f"{deputy} (deputy)")
+            else:
+                reminded.append(f"{member} (and {deputy}, deputy)" if deputy else member)
+        return reminded
+
     async def partners_required(self, uow: UnitOfWork) -> int:
         """How many partners must confirm: the setting, else every partner in the directory."""
         configured = self.views.settings.partner_confirmations
@@ -228,6 +288,21 @@ class RapidReviewMessages:
         """A difference of opinion, to the Hub: what happened, never the reason's text."""
         await post_to_hub(
             uow, referral_card(reference, what), key, reference, people=self._people, now=now
+        )
+
+    async def refer_to_partners(
+        self, uow: UnitOfWork, reference: str, key: str, what: str, *, now: datetime
+    ) -> None:
+        """A vote that could not decide, to the partners as well (their channel, or each)."""
+        partners = await self._people.people_with(uow, Role.PARTNER)
+        await _post_to_group(
+            uow,
+            ChannelPurpose.PARTNERS,
+            partners,
+            referral_card(reference, what),
+            key,
+            reference,
+            now=now,
         )
 
 

@@ -26,8 +26,30 @@ class CastVote(CardPayload):
     reference: Reference
     round: WholeNumber
     choice: FormText = ""
-    criteria: FormText = ""  # the ticked criteria, comma-separated
+    # The ticked criteria, comma-separated, one input per group on the card.
+    criteria: FormText = ""
+    criteria_regard: FormText = ""
+    criteria_national: FormText = ""
     rationale: FormText = ""
+
+    def ticked(self) -> tuple[str, ...]:
+        joined = ",".join((self.criteria, self.criteria_regard, self.criteria_national))
+        return tuple(c.strip() for c in joined.split(",") if c.strip())
+
+
+class OpenVote(CardPayload):
+    """The Hub opens the vote; ``anyway`` once warned that reports are missing."""
+
+    reference: Reference
+    anyway: FormText = ""
+
+
+class CloseVote(CardPayload):
+    """The Hub closes the vote, with the reason; ``refer`` below the quorum."""
+
+    reference: Reference
+    reason: FormText = ""
+    refer: FormText = ""
 
 
 class ChallengeRecommendation(CardPayload):

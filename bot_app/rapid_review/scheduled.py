@@ -1,4 +1,5 @@
-"""The vote's deadline: a round still open after its last day closes on the next tick.
+"""The vote's timers: reminders to the members who haven't voted (each rule once), and its
+deadline - a vote still open after its last day closes on the next tick.
 
 The scheduler's tick may come late (the service was down) or twice; each case is closed in its
 own unit of work, only if its vote is still due when re-read, so a missed tick is caught up
@@ -43,3 +44,21 @@ class VoteDeadlines:
             except Exception:  # one case's failure must not stop the others
                 log.exception("could not close the overdue vote on %s", reference)
         return closed
+
+    async def remind_non_voters(self, now: datetime) -> int:
+        """Remind the members who haven't voted, per the partnership's reminder rules (each
+        rule once per vote; a missed tick catches up). Returns on how many cases."""
+        messages = self._messages
+        open_cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
+        sent = 0
+        for found in open_cases:
+            if not vote_services.reminders_due(found, now, messages):
+                continue
+            reference = found.reference
+            try:
+                sent += await self._tx.run(
+                    partial(vote_services.remind_non_voters, reference, now=now, messages=messages)
+                )
+            except Exception:  # one case's failure must not stop the others
+                log.exception("could not remind the members who haven't voted on %s", reference)
+        return sent

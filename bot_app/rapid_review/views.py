@@ -9,11 +9,11 @@ deadline reads the same wherever it appears.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot_app.cases.views import CaseViews
-from cards.base import Card, personal_start_card
+from bot_app.cases.views import CaseViews, details_view
+from cards.base import Card, ClockLine, personal_start_card
 from cards.case import hub_card
 from cards.rapid_review import (
     AgencyLine,
@@ -22,7 +22,7 @@ from cards.rapid_review import (
     TrackerView,
     start_card,
 )
-from cards.vote import MyVote, SeatLine, VoteCardView
+from cards.vote import MyVote, PackReport, SeatLine, VoteCardView, VotingPackView
 from safeguarding import panel
 from safeguarding import rapid_review as rr
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
@@ -31,6 +31,7 @@ from safeguarding.case_clocks import CaseClock, case_clocks
 from safeguarding.clocks import ClockId, ClockRule, clock_rule, compute_deadline, format_day
 from safeguarding.errors import InvalidInput
 from storage.channels import agency_key
+from storage.rapid_review import AgencyReport
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class RapidReviewSettings:
     vote_rule: rr.VoteRule
     vote_working_days: int
     partner_confirmations: int  # 0: every partner in the directory
+    vote_reminders: rr.VoteReminders = field(default_factory=rr.VoteReminders)
 
 
 class RapidReviewViews:
@@ -63,6 +65,15 @@ class RapidReviewViews:
         s = self.settings
         rule = clock_rule(ClockId.AGENCY_REPORTS, s.clocks)
         return compute_deadline(rule, requested_on, s.calendar, s.convention).due
+
+    def when(self, moment: datetime) -> str:
+        """A moment in the partnership's time: "07:41 on Thursday 26 November 2026"."""
+        local = moment.astimezone(self.settings.calendar.timezone)
+        return f"{local:%H:%M} on {format_day(local.date())}"
+
+    def time_today(self, moment: datetime) -> str:
+        """The time of a moment today, in the partnership's time: "10:12"."""
+        return f"{moment.astimezone(self.settings.calendar.timezone):%H:%M}"
 
     def vote_closes_on(self, opened_on: date) -> date:
         return self.settings.calendar.add_working_days(opened_on, self.settings.vote_working_days)
@@ -137,13 +148,18 @@ class RapidReviewViews:
             stage=case.stage.label,
             clocks=lines,
             agencies=agencies,
-            vote=_vote_line(state.round, voted),
+            vote=_vote_line(case, state.round, voted),
             partners=_partners_line(case, state),
             panel=_panel_line(state),
             today=today.isoformat(),
             can_open_vote=case.stage is Stage.RAPID_REVIEW
             or (case.stage is Stage.RECOMMENDATION and not state.vote_open),
             can_close_vote=state.vote_open,
+            can_chase=state.round is not None
+            and state.vote_open
+            and voted < len(state.round.seats),
+            close_refers=state.round is not None
+            and voted < self.settings.vote_rule.needed(len(state.round.seats)),
             can_record_sent=state.confirmed is not None
             and state.sent_on is None
             and case.stage is Stage.PARTNERS_DECISION,
@@ -169,6 +185,10 @@ class RapidReviewViews:
             raise InvalidInput(f"There is no round {number} of the vote on case {reference}.")
         by_seat = {b.seat: b for b in ballots}
         closed = current.closed
+
+        def cast_at(ballot: rr.Ballot | None) -> str:
+            return self.when(ballot.cast_at) if ballot and ballot.cast_at else ""
+
         seats = [
             SeatLine(
                 member=name,
@@ -180,10 +200,16 @@ class RapidReviewViews:
                 criteria=[c.label for c in by_seat[seat].criteria]
                 if closed and seat in by_seat
                 else (),
+                when=f"at {cast_at(by_seat.get(seat))}" if seat in by_seat else "",
             )
             for seat, name in current.seats.items()
         ]
         mine = by_seat.get(viewer) if viewer else None
+        missing = rr.missing_reports(case)
+        asked = len(rr.state_of(case).agencies)
+        reports = f"Agency reports: {asked - len(missing)} of {asked} in" + (
+            f" (not in yet: {', '.join(missing)})." if missing else "."
+        )
         outcome = ""
         if closed:
             outcome = (
@@ -194,16 +220,66 @@ class RapidReviewViews:
         return VoteCardView(
             reference=reference,
             round=number,
+            name=rr.vote_name(case, number),
             closes_on=format_day(current.closes_on),
             seats=seats,
             closed=closed,
             outcome=outcome,
+            reports=reports if asked else "",
             user_ids=user_ids,
             can_vote=viewer is None or viewer in current.seats,
-            mine=MyVote(mine.choice.value, [c.value for c in mine.criteria], mine.rationale)
+            mine=MyVote(
+                mine.choice.value,
+                [c.value for c in mine.criteria],
+                mine.rationale,
+                when=cast_at(mine),
+            )
             if mine
             else None,
             notice=notice,
+        )
+
+    def voting_pack(
+        self,
+        case: Case,
+        stored: dict[str, str],
+        reports: Sequence[AgencyReport],
+        today: date,
+    ) -> VotingPackView:
+        """What a member reads before voting: the case, the deadlines, the agency reports."""
+        state = rr.state_of(case)
+        lines = [
+            self._cases.clock_line(c, today)
+            for c in self.clocks(case, today)
+            if c.rule.id is ClockId.RAPID_REVIEW
+        ]
+        current = state.round
+        if current is not None and not current.closed:
+            lines.append(ClockLine("The CSPR Group vote closes", format_day(current.closes_on), ""))
+        # A case opened by the notification journey has its facts; one stored by other means
+        # may lack them, and then only the summary is shown.
+        details = details_view(case, stored) if "incident_on" in case.facts else None
+        by_agency = {agency_key(r.agency): r for r in reports}
+        received = []
+        for status in state.agencies.values():
+            report = by_agency.get(agency_key(status.agency))
+            if report is None or status.submitted_on is None:
+                continue
+            when = format_day(status.submitted_on) + (" (late)" if status.late else "")
+            received.append(
+                PackReport(
+                    agency=status.agency,
+                    status=("Nil return, " if report.nil_return else "Submitted ") + when,
+                    sections=_report_sections(report),
+                )
+            )
+        return VotingPackView(
+            reference=str(case.reference),
+            facts=details.facts if details else [],
+            summary=details.summary if details else stored.get("summary", ""),
+            clocks=lines,
+            reports=received,
+            missing=rr.missing_reports(case),
         )
 
     def partners(self, case: Case, number: int, required: int) -> PartnersView:
@@ -262,17 +338,34 @@ def report_received(
     )
 
 
-def _vote_line(current: rr.Round | None, voted: int) -> str:
+_REPORT_SECTIONS = (
+    ("nil_reason", "Reason for the nil return"),
+    ("facts", "Facts of the agency's involvement"),
+    ("actions", "Immediate safety actions"),
+    ("learning", "Potential learning"),
+    ("welfare", "Staff welfare"),
+)
+
+
+def _report_sections(report: AgencyReport) -> list[tuple[str, str]]:
+    """The report's answers under the headings the lead wrote them to."""
+    content = report.content
+    return [(title, content[key]) for key, title in _REPORT_SECTIONS if content.get(key)] or [
+        ("Report", "No text was given.")
+    ]
+
+
+def _vote_line(case: Case, current: rr.Round | None, voted: int) -> str:
     if current is None:
         return "Not open yet"
+    name = rr.vote_name(case, current.number)
     if not current.closed:
-        return (
-            f"Round {current.number} open until {format_day(current.closes_on)}: "
-            f"{voted} of {len(current.seats)} voted"
-        )
-    if current.recommendation:
-        return f"Round {current.number}: {current.recommendation.label} ({current.reason})"
-    return f"Round {current.number}: no recommendation ({current.reason})"
+        line = f"open until {format_day(current.closes_on)}: {voted} of {len(current.seats)} voted"
+    elif current.recommendation:
+        line = f"{current.recommendation.label} ({current.reason})"
+    else:
+        line = f"no recommendation ({current.reason})"
+    return line[0].upper() + line[1:] if name == "Vote" else f"{name}: {line}"
 
 
 def _partners_line(case: Case, state: rr.RapidReviewState) -> str:

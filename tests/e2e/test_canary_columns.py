@@ -160,7 +160,9 @@ async def test_no_column_of_any_table_holds_a_childs_name_or_narrative_before_or
     await hub_presses(bot, "case.panel_notified", {"notified_on": "2026-11-26"}, f"Case {REF}")
     await hub_presses(bot, "rapid_review.start", {"agencies": SCHOOL}, marker=f"Case {REF}")
     await deliver(bot, clock.now)
-    await hub_presses(bot, "rapid_review.open_vote", {}, marker=f"Rapid review: case {REF}")
+    await hub_presses(
+        bot, "rapid_review.open_vote", {"anyway": "yes"}, marker=f"Rapid review: case {REF}"
+    )
     await deliver(bot, clock.now)
     vote = await bot.send(
         bot.teams.card_action(

@@ -121,13 +121,13 @@ async def test_an_llr_case_recommended_for_a_cspr_needs_the_panel_and_its_review
     assert (await stored_case(bot)).facts["route"] == "llr"
     await hub_action(bot, "rapid_review.start", {"agencies": SCHOOL}, marker=f"Case {REF}")
     await deliver(bot, clock.now)
-    await hub_action(bot, "rapid_review.open_vote", {})
+    await hub_action(bot, "rapid_review.open_vote", {"anyway": "yes"})
     await deliver(bot, clock.now)
     for member in (SAM, FIONA, MARK):
         await bot.send(
             vote_action(member, bot, "vote.cast", ballot(member, "local_cspr", "multi_agency"))
         )
-    await hub_action(bot, "rapid_review.close_vote", {})
+    await hub_action(bot, "rapid_review.close_vote", {"reason": "Every member has voted."})
 
     # The partners decide on Wednesday 2 December 2026: the local CSPR starts that day.
     clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))

@@ -286,7 +286,7 @@ async def test_a_full_rapid_review_from_the_agencies_to_the_panel(
     again = await bot.send(
         vote_action(SAM, bot, "vote.cast", ballot(SAM, "local_cspr", "multi_agency"))
     )
-    assert "already recorded" in text_of(again.body["value"])
+    assert "Already recorded at" in text_of(again.body["value"])
     assert [e.kind for e in (await stored_case(bot)).events].count(rr.VOTE_CAST) == 3
     stranger = await bot.send(vote_action(PARTNER, bot, "vote.cast", ballot(SAM, "no_review")))
     assert stranger.body["statusCode"] == 400
@@ -303,8 +303,8 @@ async def test_a_full_rapid_review_from_the_agencies_to_the_panel(
     assert "Voted" in shared
     assert "Local child safeguarding" not in shared.split("Your recommendation")[0]
 
-    # The Hub closes the vote: 2 of 3 for a local CSPR; the partners are asked.
-    await hub_action(bot, "rapid_review.close_vote", {})
+    # The Hub closes the vote, with its reason: 2 of 3 for a local CSPR; the partners are asked.
+    await hub_action(bot, "rapid_review.close_vote", {"reason": "Every member has voted."})
     assert (await stored_case(bot)).stage is Stage.PARTNERS_DECISION
     late_vote = await bot.send(vote_action(MARK, bot, "vote.cast", ballot(MARK, "no_review")))
     assert "has closed" in late_vote.body["value"]["message"]
@@ -369,7 +369,7 @@ async def test_a_deputy_votes_in_the_seat_and_an_incomplete_vote_goes_to_the_hub
     bot, clock = journey
     await hub_action(bot, "rapid_review.start", {"agencies": SCHOOL}, marker=f"Case {REF}")
     await deliver(bot, clock.now)
-    await hub_action(bot, "rapid_review.open_vote", {})
+    await hub_action(bot, "rapid_review.open_vote", {"anyway": "yes"})  # the report is not in
     await deliver(bot, clock.now)
 
     deputy = await bot.send(
@@ -383,15 +383,13 @@ async def test_a_deputy_votes_in_the_seat_and_an_incomplete_vote_goes_to_the_hub
         )
     )
     assert "can't find case NL-2026-0002" in elsewhere.body["value"]["message"]
-    early = await hub_action(bot, "rapid_review.close_vote", {})
-    assert "2 of the 3 votes needed are in" in early["value"]["message"]
     await deliver(bot, clock.now)
     shared = text_of(
         [u.body for u in bot.connector.updates if u.conversation_id == CSPRG_CHANNEL][-1]
     )
-    assert "Voted (by Jo Patel)" in shared
+    assert "Voted at 10:00 on Thursday 26 November 2026 (by Jo Patel)" in shared
 
-    # The vote's last day (3 working days) passes: the scheduler closes it, short of a quorum.
+    # The vote's last day (3 working days) passes: the scheduler closes it, tied.
     clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))
     await deliver(bot, clock.now)
     case = await stored_case(bot)
@@ -404,13 +402,15 @@ async def test_a_deputy_votes_in_the_seat_and_an_incomplete_vote_goes_to_the_hub
     assert (await stored_case(bot)).events[-1].kind == rr.REFUSED, "the refusal is in the trail"
 
     # A second round reaches a recommendation, and a partner sends it back with a reason.
-    await hub_action(bot, "rapid_review.open_vote", {})
+    await hub_action(bot, "rapid_review.open_vote", {"anyway": "yes"})
     await deliver(bot, clock.now)
+    second = text_of(bot.connector.cards(CSPRG_CHANNEL, include_updates=False)[-1])
+    assert "Second vote after a tie" in second
     for member in (SAM, FIONA, MARK):
         await bot.send(
             vote_action(member, bot, "vote.cast", {**ballot(member, "learning_review"), "round": 2})
         )
-    await hub_action(bot, "rapid_review.close_vote", {})
+    await hub_action(bot, "rapid_review.close_vote", {"reason": "All three have voted."})
     challenge = await bot.send(
         bot.teams.card_action(
             HELEN,

@@ -168,7 +168,7 @@ async def one_round(bot: BotUnderTest, clock: AdvancingClock, number: int) -> No
     assert [e.kind for e in case.events].count(rr.VOTE_CAST) == 3
 
     # The vote closes; three partners confirm at the same moment.
-    await hub_press(bot, reference, "rapid_review.close_vote")
+    await hub_press(bot, reference, "rapid_review.close_vote", reason="Every member has voted.")
     await deliver_all(bot, clock)
     confirmations = await asyncio.gather(
         *(

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import partial
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -137,7 +138,7 @@ async def start(tx: Transactions, *agencies: str) -> services.Shown:
 
 async def open_vote(tx: Transactions) -> None:
     await start(tx)
-    command = vote_services.OpenVote(REFERENCE, HUB)
+    command = vote_services.OpenVote(REFERENCE, HUB, anyway=True)  # no report is in yet
     await tx.run(
         partial(vote_services.open_vote, command, now=NOW, messages=MESSAGES, people=PEOPLE)
     )
@@ -277,7 +278,7 @@ async def test_three_members_voting_at_the_same_instant_all_count(tx: Transactio
 
     for result in results:
         assert isinstance(result, services.Shown)
-        assert "Your vote was recorded." in words(result.card)
+        assert "Your vote was recorded: Local Learning Review, at 10:00 on" in words(result.card)
     ballots = await tx.read(lambda uow: uow.rapid_review.ballots(REF, 1))
     assert sorted(b.seat for b in ballots) == sorted(m.object_id for m in MEMBERS)
     cast = [e for e in (await stored(tx)).events if e.kind == rr.VOTE_CAST]
@@ -291,7 +292,9 @@ async def test_the_same_vote_twice_is_already_recorded(tx: Transactions) -> None
     again = await vote(tx, MEMBERS[0])
 
     assert isinstance(again, services.Shown)
-    assert "Your vote is already recorded." in words(again.card)
+    assert "Already recorded at 10:00 on Thursday 26 November 2026: you voted Local Learning " in (
+        words(again.card)
+    )
 
 
 async def test_a_vote_after_the_last_day_is_refused_and_the_attempt_kept_in_the_trail(
@@ -306,28 +309,30 @@ async def test_a_vote_after_the_last_day_is_refused_and_the_attempt_kept_in_the_
     assert (await stored(tx)).events[-1].kind == rr.REFUSED
 
 
-async def test_the_hub_cannot_close_early_until_every_vote_is_in(tx: Transactions) -> None:
+async def test_the_hub_closes_with_a_reason_once_the_quorum_is_in_and_refers_below_it(
+    tx: Transactions,
+) -> None:
     await open_vote(tx)
     await vote(tx, MEMBERS[0])
-    close = partial(
-        vote_services.close_vote,
-        vote_services.CloseVote(REFERENCE, HUB),
-        now=NOW,
-        messages=MESSAGES,
-    )
 
-    early = await tx.run(close)
-    for member in MEMBERS[1:]:
-        await vote(tx, member)
-    closed = await tx.run(close)
+    def close(reason: str, *, refer: bool = False) -> Any:
+        command = vote_services.CloseVote(REFERENCE, HUB, reason=reason, refer=refer)
+        return tx.run(partial(vote_services.close_vote, command, now=NOW, messages=MESSAGES))
 
-    assert early == services.Refused(
-        "VoteStillOpen",
-        "1 of the 3 votes needed are in. The vote stays open until Tuesday 1 December 2026; "
-        "you can close it early once they are all in.",
-    )
+    below = await close("Mark is on leave.")
+    with pytest.raises(InvalidInput, match="reason for closing the vote"):
+        await close(" ")
+    await vote(tx, MEMBERS[1])
+    closed = await close("Mark Ellis is on leave until Friday.")
+
+    assert isinstance(below, services.Refused)
+    assert below.code == "BelowQuorum"
+    assert "1 of the 2 votes needed is in" in below.message
     assert isinstance(closed, services.Shown)
-    assert (await stored(tx)).stage is Stage.PARTNERS_DECISION
+    case = await stored(tx)
+    assert case.stage is Stage.PARTNERS_DECISION
+    closing = next(e for e in case.events if e.kind == rr.VOTE_CLOSED)
+    assert closing.why == "Mark Ellis is on leave until Friday."
     key = f"partners:{REF}:1:person:partner-1"
     assert await queued(tx, key) == [key]
 
@@ -360,7 +365,7 @@ async def _recommended(tx: Transactions) -> None:
     await open_vote(tx)
     for member in MEMBERS:
         await vote(tx, member, "local_cspr")
-    close = vote_services.CloseVote(REFERENCE, HUB)
+    close = vote_services.CloseVote(REFERENCE, HUB, reason="Every member has voted.")
     await tx.run(partial(vote_services.close_vote, close, now=NOW, messages=MESSAGES))
 
 

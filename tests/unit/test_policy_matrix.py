@@ -63,6 +63,7 @@ sign_off_action_plan       . . . . . Y . . .
 view_board_report          . . Y . . Y . . .
 manage_review              . . Y Y Y . . . .
 respond_national_findings  . . . . . Y . . .
+open_voting_pack           . . . Y Y . . . .
 """
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from safeguarding import milestones
 from safeguarding import rapid_review as rr
+from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Actor, Case, Stage
 from safeguarding.errors import IllegalTransition, InvalidInput
 from safeguarding.reference import CaseReference
@@ -58,7 +59,7 @@ def voting(case: Case) -> int:
 def decided(case: Case, *choices: tuple[str, str]) -> rr.Tally:
     voting(case)
     ballots = [ballot(seat, choice, "multi_agency") for seat, choice in choices]
-    return rr.close_vote(case, ballots, rule=RULE, actor=HUB, at=AT)
+    return rr.close_vote(case, ballots, rule=RULE, actor=HUB, at=AT, reason="All votes are in.")
 
 
 def test_a_majority_of_the_votes_cast_carries_the_recommendation() -> None:
@@ -87,9 +88,12 @@ def test_a_tie_or_a_missing_quorum_gives_no_recommendation() -> None:
     )
     assert tie.recommendation is None
     assert tie.reason == "the vote was tied"
-    short = rr.tally([ballot("sam", "no_review"), ballot("fiona", "no_review")], seats=3, rule=RULE)
+    short = rr.tally([ballot("sam", "no_review")], seats=3, rule=RULE)
     assert short.recommendation is None
-    assert "only 2 of the 3" in short.reason
+    assert "only 1 of the 2" in short.reason
+    everyone = rr.VoteRule(quorum=0)
+    two = [ballot("sam", "no_review"), ballot("fiona", "no_review")]
+    assert "only 2 of the 3" in rr.tally(two, seats=3, rule=everyone).reason
 
 
 def test_the_quorum_and_the_majority_basis_are_configurable() -> None:
@@ -163,11 +167,11 @@ def test_a_vote_closes_once_and_refuses_cards_from_another_round() -> None:
     case = case_at(Stage.PANEL_NOTIFIED)
     number = voting(case)
     assert rr.check_vote_open(case, number, date(2026, 12, 1)).seats == SEATS
-    with pytest.raises(rr.VoteClosed, match="round 2"):
+    with pytest.raises(rr.VoteClosed, match="earlier CSPR Group vote"):
         rr.check_vote_open(case, 2, AT.date())
     with pytest.raises(rr.VoteClosed, match="closed at the end of"):
         rr.check_vote_open(case, number, date(2026, 12, 2))
-    rr.close_vote(case, [], rule=RULE, actor=HUB, at=AT)
+    rr.close_vote(case, [], rule=RULE, actor=HUB, at=AT, reason="Nobody voted.", refer=True)
     with pytest.raises(rr.VoteClosed, match="has closed"):
         rr.check_vote_open(case, number, AT.date())
 
@@ -320,3 +324,138 @@ def test_an_llr_case_recommended_a_cspr_cannot_be_sent_without_a_panel_notificat
     )
     rr.record_sent(case, sent_on=date(2026, 12, 3), due=None, actor=HUB, at=AT)
     assert case.stage is Stage.LOCAL_REVIEW
+
+
+# -- a vote that cannot stall the rapid review -------------------------------------------------
+
+
+def test_the_hub_closes_with_the_quorum_in_and_its_reason_kept_in_the_trail() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    voting(case)
+    two = [ballot("sam", "local_cspr", "multi_agency"), ballot("fiona", "local_cspr", "eotas")]
+
+    with pytest.raises(InvalidInput, match="reason for closing"):
+        rr.close_vote(case, two, rule=RULE, actor=HUB, at=AT, reason="  ")
+    result = rr.close_vote(
+        case, two, rule=RULE, actor=HUB, at=AT, reason="Mark Ellis is on leave this week."
+    )
+
+    assert result.recommendation is rr.Recommendation.LOCAL_CSPR
+    closed = next(e for e in case.events if e.kind == rr.VOTE_CLOSED)
+    assert closed.why == "Mark Ellis is on leave this week."
+    assert "closed by Priya Shah with 2 of 3 votes in" in closed.what
+    assert case.stage is Stage.PARTNERS_DECISION
+
+
+def test_below_the_quorum_the_vote_can_only_be_closed_and_referred() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    voting(case)
+    one = [ballot("sam", "no_review")]
+
+    with pytest.raises(rr.BelowQuorum, match="1 of the 2 votes needed is in"):
+        rr.close_vote(case, one, rule=RULE, actor=HUB, at=AT, reason="Deadline close.")
+    assert rr.state_of(case).vote_open, "nothing changed"
+    result = rr.close_vote(
+        case, one, rule=RULE, actor=HUB, at=AT, reason="Two members are away.", refer=True
+    )
+
+    assert result.recommendation is None
+    referred = case.events[-1]
+    assert referred.kind == rr.DISPUTE_REFERRED
+    assert referred.why is not None
+    assert "Two members are away." in referred.why
+    assert case.stage is Stage.RECOMMENDATION
+
+
+def test_each_vote_has_a_name_people_use_never_a_round_number() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    decided(case, ("sam", "local_cspr"), ("fiona", "no_review"), ("mark", "abstain"))
+    assert rr.vote_name(case, 1) == "Vote"
+    number = rr.open_vote(case, SEATS, closes_on=date(2026, 12, 3), actor=HUB, at=AT)
+    assert rr.vote_name(case, number) == "Second vote after a tie"
+    assert "second vote after a tie opened" in case.events[-1].what
+    assert all("round" not in e.what.lower() for e in case.events)
+
+
+def test_opening_the_vote_records_the_reports_still_missing() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    rr.start(case, ["Police", "School"], requested_on=AT.date(), actor=HUB, at=AT)
+    rr.record_report(
+        case,
+        "Police",
+        submitted_on=AT.date(),
+        due=date(2026, 12, 3),
+        nil_return=False,
+        actor=HUB,
+        at=AT,
+    )
+    assert rr.missing_reports(case) == ["School"]
+    rr.open_vote(case, SEATS, closes_on=date(2026, 12, 1), actor=HUB, at=AT)
+    opened = case.events[-1]
+    assert opened.data["missing_reports"] == ["School"]
+    assert "1 of 2 agency reports not in: School" in opened.what
+
+
+def test_the_criteria_are_grouped_each_once_with_guidance() -> None:
+    grouped = [c for group in rr.CRITERIA_GROUPS for c in group.criteria]
+    assert sorted(grouped) == sorted(rr.Criterion)
+    assert all(group.guidance for group in rr.CRITERIA_GROUPS)
+    national = rr.CRITERIA_GROUPS[-1]
+    assert national.label(rr.Criterion.EOTAS) == "a child educated otherwise than at school"
+
+
+CALENDAR = WorkingDayCalendar()
+OPENED = datetime(2026, 11, 26, 10, tzinfo=UTC)  # Thursday
+RULES = rr.VoteReminders(after_opening=2, before_due=3)
+
+
+def reminders(case: Case, today: date, due: date | None = date(2026, 12, 14)) -> tuple[str, ...]:
+    return rr.reminders_to_send(case, RULES, today=today, rapid_review_due=due, calendar=CALENDAR)
+
+
+def test_reminders_fall_due_by_working_day_and_each_is_sent_once() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    rr.start(case, ["Police"], requested_on=OPENED.date(), actor=HUB, at=OPENED)
+    number = rr.open_vote(case, SEATS, closes_on=date(2026, 12, 9), actor=HUB, at=OPENED)
+
+    assert reminders(case, date(2026, 11, 27)) == ()
+    assert reminders(case, date(2026, 11, 30)) == ("after_opening",), "2 working days: Monday"
+    rr.record_chase(
+        case,
+        round_number=number,
+        seats=["mark"],
+        by=["after_opening"],
+        on=date(2026, 11, 30),
+        actor=HUB,
+        at=OPENED.replace(day=30),
+    )
+    assert reminders(case, date(2026, 12, 1)) == ()
+    # 3 working days before the rapid review's deadline of Monday 14 December: Wednesday 9th.
+    assert reminders(case, date(2026, 12, 8)) == ()
+    assert reminders(case, date(2026, 12, 9)) == ("before_due",)
+    assert reminders(case, date(2026, 12, 10)) == (), "the vote's last day has passed"
+
+
+def test_a_reminder_never_fires_on_the_day_the_vote_opened_nor_after_it_closed() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    rr.start(case, ["Police"], requested_on=OPENED.date(), actor=HUB, at=OPENED)
+    rr.open_vote(case, SEATS, closes_on=date(2026, 12, 1), actor=HUB, at=OPENED)
+
+    late_opening = date(2026, 11, 27)  # the rapid review is nearly due when the vote opens
+    assert reminders(case, OPENED.date(), due=late_opening) == ()
+    assert reminders(case, late_opening, due=late_opening) == ("before_due",)
+    rr.close_vote(case, [], rule=RULE, actor=HUB, at=OPENED, reason="Closed.", refer=True)
+    assert reminders(case, date(2026, 11, 30)) == ()
+
+
+def test_the_hubs_chase_is_recognised_the_same_day_only() -> None:
+    case = case_at(Stage.PANEL_NOTIFIED)
+    number = voting(case)
+    rr.record_chase(
+        case, round_number=number, seats=["mark"], by=["hub"], on=AT.date(), actor=HUB, at=AT
+    )
+    chased = rr.hub_chased_on(case, number, AT.date())
+    assert chased is not None
+    assert chased.seats == ("mark",)
+    assert "reminded by the Hub: Mark Ellis" in case.events[-1].what
+    assert rr.hub_chased_on(case, number, date(2026, 11, 27)) is None
