@@ -5,7 +5,7 @@ answering to the fake Bot Connector."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot_app.bootstrap import build_app
 from bot_app.core.posting import People
 from bot_app.settings import Settings
 from tests.harness.activities import Teams
-from tests.harness.cards import assert_valid_card, card_in_invoke_response
+from tests.harness.cards import adaptive_cards_in, assert_valid_card, card_in_invoke_response
 from tests.harness.fake_connector import FakeConnector
 
 # Thursday 26 November 2026, 10:00 in London: "today" for every end-to-end test.
@@ -39,16 +39,27 @@ class BotUnderTest:
     connector: FakeConnector
     teams: Teams
     settings: Settings
+    # The card each conversation shows last, as its person sees it: a card the bot sent
+    # there, or the card an invoke answer put in place of the pressed one.
+    shown: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     async def send(self, activity: dict[str, Any]) -> Reply:
         """POST an activity as Teams would. A card in an invoke answer never reaches the
         connector, so it is validated here, like every card the connector receives."""
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        before = len(self.connector.sent_activities)
         response = await self.client.post("/api/messages", json=activity)
         text = await response.text()
         body = await response.json() if response.content_type == "application/json" else None
         card = card_in_invoke_response(body)
         if card is not None:
             assert_valid_card(card)
+            self.shown[conversation] = card
+        else:
+            for sent in self.connector.sent_activities[before:]:
+                cards = adaptive_cards_in(sent.activity)
+                if sent.conversation_id == conversation and cards:
+                    self.shown[conversation] = cards[-1]
         return Reply(status=response.status, body=body, text=text)
 
     async def post_raw(self, data: bytes, content_type: str = "application/json") -> Reply:
