@@ -39,28 +39,39 @@ class BotUnderTest:
     connector: FakeConnector
     teams: Teams
     settings: Settings
-    # The card each conversation shows last, as its person sees it: a card the bot sent
-    # there, or the card an invoke answer put in place of the pressed one.
-    shown: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The last card an invoke answer put in place of the pressed one, per conversation, with
+    # how many connector requests there were then (to tell it from cards sent later).
+    answered: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
     async def send(self, activity: dict[str, Any]) -> Reply:
         """POST an activity as Teams would. A card in an invoke answer never reaches the
         connector, so it is validated here, like every card the connector receives."""
         conversation = str((activity.get("conversation") or {}).get("id") or "")
-        before = len(self.connector.sent_activities)
         response = await self.client.post("/api/messages", json=activity)
         text = await response.text()
         body = await response.json() if response.content_type == "application/json" else None
         card = card_in_invoke_response(body)
         if card is not None:
             assert_valid_card(card)
-            self.shown[conversation] = card
-        else:
-            for sent in self.connector.sent_activities[before:]:
-                cards = adaptive_cards_in(sent.activity)
-                if sent.conversation_id == conversation and cards:
-                    self.shown[conversation] = cards[-1]
+            self.answered[conversation] = (len(self.connector.requests), card)
         return Reply(status=response.status, body=body, text=text)
+
+    def shown(self, conversation: str) -> dict[str, Any]:
+        """The card the conversation shows last: the newest of the cards the bot sent there
+        and the card an invoke answer put in place of a pressed one."""
+        latest: tuple[int, dict[str, Any]] | None = self.answered.get(conversation)
+        for index, request in enumerate(self.connector.requests):
+            cards = adaptive_cards_in(request.activity) if request.ok else []
+            if (
+                cards
+                and request.conversation_id == conversation
+                and request.operation != "update"
+                and (latest is None or index >= latest[0])
+            ):
+                latest = (index, cards[-1])
+        if latest is None:
+            raise AssertionError(f"no card in {conversation}")
+        return latest[1]
 
     async def post_raw(self, data: bytes, content_type: str = "application/json") -> Reply:
         response = await self.client.post(
