@@ -512,9 +512,7 @@ def report_receipt_card(view: ReportReceiptView) -> Card:
     lines = [view.headline]
     if view.note:
         lines.append(view.note)
-    lines.append(
-        f"Type **report {view.reference}** to send a replacement if something changes."
-    )
+    lines.append(f"Type **report {view.reference}** to send a replacement if something changes.")
     return receipt_card(
         f"Report sent to the Hub: case {view.reference}",
         lines,

@@ -30,7 +30,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes, Attachment
 
-from cards.base import CARD_CONTENT_TYPE, STEP_VERB, Card, with_notice
+from cards.base import CARD_CONTENT_TYPE, Card, with_notice
 from dialogs.turn import DialogTurn, turn_of
 from safeguarding.errors import DomainError
 from safeguarding.policy import Action, require

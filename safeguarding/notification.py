@@ -360,20 +360,19 @@ def check_initials(raw: str) -> str:
 
 # Capitalised words that start sentences or name services, not people: a summary mentioning
 # "Humberside Police" or "The Hospital" is not warned about.
-_NOT_NAMES: Final = frozenset(
-    """a an the on at in after before when while during this that his her their our my mum
-    dad mother father parent parents carer grandmother grandfather brother sister baby child
-    police school college hospital council trust nhs icb gp health social care services
-    service team unit ward department emergency accident a&e ambulance paramedics court
-    monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december north south east west lincolnshire
-    humberside goole scunthorpe hull england children childrens family early years
-    safeguarding hub panel review partnership primary secondary academy nursery centre
-    street road house home""".split()
+_NOT_NAME_WORDS: Final = (
+    "a an the on at in after before when while during this that his her their our my mum dad "
+    "mother father parent parents carer grandmother grandfather brother sister baby child "
+    "police school college hospital council trust nhs icb gp health social care services "
+    "service team unit ward department emergency accident a&e ambulance paramedics court "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december north south east west "
+    "lincolnshire humberside goole scunthorpe hull england children childrens family early "
+    "years safeguarding hub panel review partnership primary secondary academy nursery centre "
+    "street road house home "
 )
-_CAPITALISED_RUN: Final = re.compile(
-    r"\b[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}\b"
-)
+_NOT_NAMES: Final = frozenset(_NOT_NAME_WORDS.split())
+_CAPITALISED_RUN: Final = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}\b")
 
 
 def possible_names(text: str) -> tuple[str, ...]:

@@ -231,9 +231,7 @@ class RapidReviewHandlers:
             parsed = CaseReference.parse(reference)
         except InvalidInput:
             return None
-        found = await self._tx.read(
-            partial(services.sent_from_form, parsed, turn.actor, token)
-        )
+        found = await self._tx.read(partial(services.sent_from_form, parsed, turn.actor, token))
         return self._report_receipt(reference, found, turn.now) if found is not None else None
 
     def when(self, moment: datetime, today: date | None = None) -> str:

@@ -165,7 +165,9 @@ class SafeguardingBot(ActivityHandler):
             log.info("card action %r refused: %s", verb, type(error).__name__)
             return error_response(type(error).__name__, error.user_message)
 
-    async def _card_step(self, turn_context: TurnContext, data: dict[str, object]) -> InvokeResponse:
+    async def _card_step(
+        self, turn_context: TurnContext, data: dict[str, object]
+    ) -> InvokeResponse:
         """A step button of a card dialog (the notification, the agency report): the dialog
         checks the role and the answers, and its answer replaces the card in place."""
         turn = await self._turn(turn_context)

@@ -18,8 +18,8 @@ from bot_app.keys import cipher, data_keys, trail_keys
 from safeguarding.case import Case
 from safeguarding.reference import CaseReference
 from storage.db import create_engine, session_factory
-from storage.uow import UnitOfWork
 from storage.models import CaseRow
+from storage.uow import UnitOfWork
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, deliver, register
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, demo_user

@@ -36,7 +36,7 @@ from tests.e2e.reminders_support import (
     register,
 )
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
-from tests.e2e.test_notification_journey import CANARY_NAME, buttons, fill_in, press, shown
+from tests.e2e.test_notification_journey import CANARY_NAME, fill_in, press, shown
 from tests.harness.activities import TeamsUser, personal_conversation_id, thread_id
 from tests.harness.canary import assert_no_canaries, channel_posts, log_records
 

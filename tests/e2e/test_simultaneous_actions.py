@@ -27,7 +27,7 @@ from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, PARTNERS_CHANNEL, register, work
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
 from tests.e2e.test_notification_journey import fill_in, press, shown, submit_data
-from tests.harness.activities import TeamsUser, personal_conversation_id, thread_id
+from tests.harness.activities import TeamsUser, thread_id
 
 ROUNDS = int(os.environ.get("SIMULTANEOUS_ROUNDS", "3"))
 CSPRG_CHANNEL = thread_id("CSPR Group channel")
