@@ -154,6 +154,8 @@ def build_app(
             options=lambda: form_options,
             submit=notification.submit,
             panel_due=case_views.panel_due,
+            receipt=notification.receipt,
+            at_time=notification.when,
         )
     )
 
@@ -182,7 +184,13 @@ def build_app(
         tx=tx, views=rr_views, messages=rr_messages, people=people, links=links
     )
     rapid_review.register(router)
-    state.dialogs.add(AgencyReportDialog(submit=rapid_review.submit_report))
+    state.dialogs.add(
+        AgencyReportDialog(
+            submit=rapid_review.submit_report,
+            receipt=rapid_review.report_receipt,
+            at_time=rapid_review.when,
+        )
+    )
 
     # Differences of opinion: raise, the three-stage ladder, resolve.
     policy = settings.dispute_policy()

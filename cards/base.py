@@ -178,3 +178,90 @@ def clock_rows(clocks: Sequence[ClockLine]) -> list[Any]:
             )
         )
     return rows
+
+
+# -- universal card dialogs (dialogs/card_dialog.py, ``universal = True``) ---------------------
+
+# The verb of every step button of a universal card dialog (dialogs.card_dialog.STEP_VERB).
+STEP_VERB = "card.step"
+
+
+def step_action(
+    title: str, dialog: str, token: str, step: str, nav: str, **options: Any
+) -> ActionExecute:
+    """An ``Action.Execute`` a universal card dialog reads: which dialog, its token, the step
+    the card was drawn for and the move. The answer replaces the card in place."""
+    data: dict[str, Any] = {"dialog": dialog, "token": token, "step": step, "nav": nav}
+    extra = options.pop("data", None)
+    if extra:
+        data.update(extra)
+    return ActionExecute(title=title, verb=STEP_VERB, data=data, **options)
+
+
+def step_buttons(
+    dialog: str, token: str, step: str, *, first: bool, data: dict[str, Any] | None = None
+) -> list[ActionExecute]:
+    """Next, Back (not on the first step) and Cancel; Back and Cancel send no inputs.
+    ``data`` is added to every button's data (e.g. the case the form is about)."""
+    extra = dict(data or {})
+    actions = [
+        step_action(
+            "Next", dialog, token, step, "next", data=extra, style=types.ActionStyle.POSITIVE
+        )
+    ]
+    if not first:
+        actions.append(
+            step_action(
+                "Back",
+                dialog,
+                token,
+                step,
+                "back",
+                data=extra,
+                associated_inputs=types.AssociatedInputs.NONE,
+            )
+        )
+    actions.append(
+        step_action(
+            "Cancel",
+            dialog,
+            token,
+            step,
+            "cancel",
+            data=extra,
+            style=types.ActionStyle.DESTRUCTIVE,
+            associated_inputs=types.AssociatedInputs.NONE,
+        )
+    )
+    return actions
+
+
+def notice_block(notice: str) -> Container:
+    """A short receipt or explanation above a card's inputs (not an error)."""
+    return Container(
+        style=types.ContainerStyle.ACCENT,
+        items=[TextBlock(text=notice, wrap=True, size=types.FontSize.SMALL)],
+    )
+
+
+def with_notice(card: Card, notice: str) -> Card:
+    """``card`` with ``notice`` under its heading."""
+    block = notice_block(notice).model_dump(mode="json", by_alias=True, exclude_none=True)
+    body = list(card.get("body") or [])
+    body.insert(1 if body else 0, block)
+    return {**card, "body": body}
+
+
+def receipt_card(
+    title: str,
+    lines: Sequence[str],
+    pairs: Sequence[tuple[str, str]] = (),
+    *,
+    fallback: str,
+) -> Card:
+    """A finished or superseded form: what happened, by whom, when - and no live buttons."""
+    body: list[Any] = [heading(title)]
+    if pairs:
+        body.append(facts(pairs))
+    body += [paragraph(line) for line in lines]
+    return finish(body, fallback=fallback)

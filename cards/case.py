@@ -140,12 +140,11 @@ def hub_card(view: CaseCardView) -> Card:
                         is_required=True,
                         error_message="Choose the date the Panel was notified.",
                     ),
+                    # Read on the server (safeguarding/times.py): 9.40am, 9:40, 21:40, 9pm.
                     InputText(
                         id="notified_time",
-                        label="Time (optional, e.g. 14:30)",
-                        max_length=5,
-                        regex=r"^([01]?\d|2[0-3]):[0-5]\d$|^$",
-                        error_message="Use the 24-hour clock, e.g. 14:30.",
+                        label="Time (optional, e.g. 9.40am or 14:30)",
+                        max_length=20,
                     ),
                 ],
                 ActionExecute(title="Record", verb=VERB_PANEL_NOTIFIED, data=data),

@@ -1,9 +1,11 @@
 """Cards of the notification journey: one small step at a time, a review, a confirmation.
 
-Steps use ``Action.Submit`` so the answer arrives as a message that the active dialog reads;
-every submit carries the dialog's ``token`` and the ``step`` it belongs to, which is how a
-stale card (an earlier step, an abandoned notification) is recognised. The client-side
-validation attributes only help the person; the dialog validates everything again.
+ONE card for the whole notification: every button is an ``Action.Execute`` (the card
+dialog's step verb), and the bot's answer replaces the card in place - the next step, the same
+step with what to fix, and at the end the receipt with the case reference and no live
+buttons. Every button carries the dialog's ``token`` and the ``step`` it belongs to, which is
+how a stale card (an earlier step, a finished or abandoned notification) is recognised. The
+client-side validation attributes only help the person; the dialog validates everything again.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any, Final
 from adaptive_cards import types
 from adaptive_cards.card import (
     ActionSet,
-    ActionSubmit,
+    Container,
     InputChoice,
     InputChoiceSet,
     InputDate,
     InputNumber,
     InputText,
     InputToggle,
+    TextBlock,
 )
 
 from cards.base import (
@@ -30,9 +33,10 @@ from cards.base import (
     facts,
     finish,
     heading,
-    nav_action,
     paragraph,
-    step_nav,
+    receipt_card,
+    step_action,
+    step_buttons,
     subheading,
 )
 from safeguarding.notification import (
@@ -59,6 +63,7 @@ STEP_TITLES: Final[Mapping[str, str]] = {
     "identifiers": "Identifiers and summary",
 }
 STEPS: Final[tuple[str, ...]] = tuple(STEP_TITLES)
+DIALOG: Final = "notification"  # the card dialog's id (dialogs/notification.py)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class ReviewView:
     route_reasons: Sequence[str]
     panel_due: str | None
     error: str | None = None
+    warnings: Sequence[str] = ()  # e.g. what looks like a name in the summary
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class ConfirmationView:
     next_steps: Sequence[str]
     deadlines: Sequence[tuple[str, str]] = field(default_factory=tuple)
     contact: str = ""
+    sent: str = ""  # "Sent to the Hub by Tom Reed at 10:00 on Thursday 26 November 2026."
 
 
 def _choices(options: Sequence[Any]) -> list[InputChoice]:
@@ -239,13 +246,13 @@ def _step_inputs(view: StepView) -> list[Any]:
                 subtle=True,
                 small=True,
             ),
+            # No max length or pattern here: a client cuts or blocks silently, and a full
+            # name typed here must be refused with the reason (the dialog checks it).
             InputText(
                 id="initials",
-                label="Child's initials (optional)",
+                label="Child's initials (optional, up to 4 letters, e.g. JS)",
                 value=d.get("initials") or None,
-                max_length=3,
-                regex="^[A-Za-z]{0,3}$",
-                error_message="One to three letters.",
+                placeholder="e.g. JS",
             ),
         ]
         if view.names_allowed:
@@ -264,7 +271,7 @@ def _step_inputs(view: StepView) -> list[Any]:
                 value=d.get("summary") or None,
                 is_multiline=True,
                 max_length=MAX_SUMMARY_CHARS,
-                placeholder="What happened, when, and who is involved - facts only.",
+                placeholder="What happened and when - facts only. Use initials, never names.",
             )
         )
         return inputs
@@ -281,7 +288,7 @@ def step_card(view: StepView) -> Card:
     ]
     return finish(
         body,
-        step_nav(view.token, view.step, first=number == 1),
+        step_buttons(DIALOG, view.token, view.step, first=number == 1),
         fallback=f"Notification step {number} of {len(STEPS)}",
     )
 
@@ -291,6 +298,13 @@ def review_card(view: ReviewView) -> Card:
         heading("Check and send"),
         paragraph("Check your answers. Use Edit to change a section, then Send to the Hub."),
         *error_block(view.error),
+        *(
+            Container(
+                style=types.ContainerStyle.WARNING,
+                items=[TextBlock(text=warning, wrap=True)],
+            )
+            for warning in view.warnings
+        ),
     ]
     for step, pairs in view.sections:
         body.append(subheading(STEP_TITLES[step]))
@@ -306,11 +320,22 @@ def review_card(view: ReviewView) -> Card:
     return finish(
         body,
         [
-            nav_action(
-                "Send to the Hub", view.token, "review", "submit", style=types.ActionStyle.POSITIVE
+            step_action(
+                "Send to the Hub",
+                DIALOG,
+                view.token,
+                "review",
+                "submit",
+                style=types.ActionStyle.POSITIVE,
             ),
-            nav_action(
-                "Cancel", view.token, "review", "cancel", style=types.ActionStyle.DESTRUCTIVE
+            step_action(
+                "Cancel",
+                DIALOG,
+                view.token,
+                "review",
+                "cancel",
+                style=types.ActionStyle.DESTRUCTIVE,
+                associated_inputs=types.AssociatedInputs.NONE,
             ),
         ],
         fallback="Check your notification and send it to the Hub",
@@ -320,9 +345,14 @@ def review_card(view: ReviewView) -> Card:
 def _edit_button(token: str, step: str) -> ActionSet:
     return ActionSet(
         actions=[
-            ActionSubmit(
-                title=f"Edit {STEP_TITLES[step].lower()}",
-                data={"token": token, "step": "review", "nav": "edit", "section": step},
+            step_action(
+                f"Edit {STEP_TITLES[step].lower()}",
+                DIALOG,
+                token,
+                "review",
+                "edit",
+                data={"section": step},
+                associated_inputs=types.AssociatedInputs.NONE,
             )
         ]
     )
@@ -331,6 +361,7 @@ def _edit_button(token: str, step: str) -> ActionSet:
 def confirmation_card(view: ConfirmationView) -> Card:
     body: list[Any] = [
         heading(f"Notification received: {view.reference}"),
+        *([paragraph(view.sent, subtle=True)] if view.sent else []),
         paragraph(f"**{view.route_label}**"),
         *(paragraph(reason, small=True) for reason in view.route_reasons),
     ]
@@ -340,3 +371,36 @@ def confirmation_card(view: ConfirmationView) -> Card:
     if view.contact:
         body.append(paragraph(view.contact, subtle=True, small=True))
     return finish(body, fallback=f"Notification {view.reference} received")
+
+
+def already_sent_card(reference: str, sent: str) -> Card:
+    """A second Send (or any button) on a notification that became a case."""
+    return receipt_card(
+        f"Already sent, as {reference}",
+        [
+            f"{sent} Nothing was sent twice.",
+            f"Type **status {reference}** to see where it is.",
+        ],
+        fallback=f"Notification already sent as {reference}",
+    )
+
+
+def cancelled_card(when: str) -> Card:
+    """The notification card once Cancel was pressed: nothing kept, how to start again."""
+    return receipt_card(
+        "Notification cancelled",
+        [f"Cancelled {when}. Nothing was saved or sent.", "Type **notify** to start again."],
+        fallback="Notification cancelled",
+    )
+
+
+def no_longer_in_use_card() -> Card:
+    """A press on a notification form that was cancelled or replaced by a newer one."""
+    return receipt_card(
+        "This notification form is closed",
+        [
+            "Nothing from this form was sent. If you started a newer notification, carry on "
+            "with that card; otherwise type **notify** to start again.",
+        ],
+        fallback="This notification form is closed",
+    )

@@ -33,10 +33,11 @@ from cards.base import (
     facts,
     finish,
     heading,
-    nav_action,
     paragraph,
+    receipt_card,
     show_card,
-    step_nav,
+    step_action,
+    step_buttons,
     subheading,
 )
 from safeguarding.rapid_review import MAX_REASON_CHARS, PanelDecision
@@ -129,6 +130,35 @@ def request_card(view: RequestView) -> Card:
         ],
         [command_button("Write the report", f"report {view.reference}")],
         fallback=f"Rapid review report requested for case {view.reference}, due {view.due}",
+    )
+
+
+@dataclass(frozen=True)
+class NoLeadView:
+    reference: str
+    agency: str
+    due: str
+
+
+def no_lead_card(view: NoLeadView) -> Card:
+    """To the Hub, when an agency asked for a report has no lead and no channel of its own:
+    the request could not be delivered. Reference, agency and due date only."""
+    return finish(
+        [
+            heading(f"Report request not delivered: case {view.reference}"),
+            facts([("Agency", view.agency), ("Report due", view.due)]),
+            paragraph(
+                f"{view.agency} has no safeguarding lead in the directory and no channel of its "
+                "own, so I could not ask it for its report."
+            ),
+            paragraph(
+                "Add a lead with **grant <email> agency_lead <reason>**: they can then type "
+                f"**report {view.reference}** in their personal chat with me. Or forward the "
+                "request to the agency yourselves.",
+                small=True,
+            ),
+        ],
+        fallback=f"Report request for case {view.reference} not delivered to {view.agency}",
     )
 
 
@@ -346,6 +376,10 @@ REPORT_STEPS: Final[Mapping[str, str]] = {
     "actions": "Immediate safety actions",
     "learning": "Learning and staff welfare",
 }
+# The report is ONE card, updated in place: its buttons are the card dialog's Action.Execute
+# (dialogs/agency_report.py), each naming the case so a press after the report was sent is
+# answered with that report's receipt.
+REPORT_DIALOG: Final = "agency_report"
 
 
 @dataclass(frozen=True)
@@ -410,9 +444,12 @@ def report_step_card(view: ReportStepView) -> Card:
             small=True,
         )
     )
+    buttons = step_buttons(
+        REPORT_DIALOG, view.token, view.step, first=number == 1, data={"reference": view.reference}
+    )
     return finish(
         body,
-        step_nav(view.token, view.step, first=number == 1),
+        buttons,
         fallback=f"Rapid review report for case {view.reference}, step {number}",
     )
 
@@ -442,29 +479,100 @@ def report_review_card(view: ReportReviewView) -> Card:
                 small=True,
             )
         )
+    data = {"reference": view.reference}
     return finish(
         body,
         [
-            nav_action(
-                "Send to the Hub", view.token, "review", "submit", style=types.ActionStyle.POSITIVE
+            step_action(
+                "Send to the Hub",
+                REPORT_DIALOG,
+                view.token,
+                "review",
+                "submit",
+                data=data,
+                style=types.ActionStyle.POSITIVE,
             ),
-            nav_action(
+            step_action(
                 "Back",
+                REPORT_DIALOG,
                 view.token,
                 "review",
                 "back",
+                data=data,
                 associated_inputs=types.AssociatedInputs.NONE,
             ),
-            nav_action(
+            step_action(
                 "Cancel",
+                REPORT_DIALOG,
                 view.token,
                 "review",
                 "cancel",
+                data=data,
                 style=types.ActionStyle.DESTRUCTIVE,
                 associated_inputs=types.AssociatedInputs.NONE,
             ),
         ],
         fallback=f"Check your report for case {view.reference}",
+    )
+
+
+@dataclass(frozen=True)
+class ReportReceiptView:
+    reference: str
+    agency: str
+    sent_by: str
+    sent: str  # "at 09:41" or "at 09:41 on Wednesday 25 November 2026"
+    nil_return: bool
+    version: int
+    late: bool
+    headline: str  # what happened with this press
+    note: str = ""
+
+
+def report_receipt_card(view: ReportReceiptView) -> Card:
+    """The report card once sent, or pressed again after: what went to the Hub, by whom, when
+    - and no live buttons."""
+    pairs = [
+        ("Case", view.reference),
+        ("Agency", view.agency),
+        ("Sent by", view.sent_by),
+        ("Sent", view.sent[3:] if view.sent.startswith("at ") else view.sent),
+        ("Report", ("Nil return" if view.nil_return else "Report") + f", version {view.version}"),
+    ]
+    if view.late:
+        pairs.append(("Late", "Yes - recorded as late"))
+    lines = [view.headline]
+    if view.note:
+        lines.append(view.note)
+    lines.append(f"Type **report {view.reference}** to send a replacement if something changes.")
+    return receipt_card(
+        f"Report sent to the Hub: case {view.reference}",
+        lines,
+        pairs,
+        fallback=f"Your report for case {view.reference} was sent to the Hub",
+    )
+
+
+def report_cancelled_card(reference: str, when: str) -> Card:
+    return receipt_card(
+        f"Report cancelled: case {reference}",
+        [
+            f"Cancelled {when}. Nothing was sent to the Hub.",
+            f"Type **report {reference}** to start again.",
+        ],
+        fallback=f"Report for case {reference} cancelled",
+    )
+
+
+def report_closed_card(reference: str) -> Card:
+    """A press on a report form that was cancelled or replaced by a newer form, unsent."""
+    return receipt_card(
+        f"This report form is closed: case {reference}",
+        [
+            "Nothing from this form was sent. If you opened a newer report form, carry on "
+            f"with that card; otherwise type **report {reference}** to start again.",
+        ],
+        fallback=f"Report form for case {reference} closed",
     )
 
 

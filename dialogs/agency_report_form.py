@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from cards.rapid_review import MAX_REPORT_CHARS, REPORT_STEPS
+from cards.rapid_review import MAX_REPORT_CHARS, REPORT_DIALOG, REPORT_STEPS
 from dialogs.inputs import flag, text_in
 from safeguarding.errors import InvalidInput
 
-DIALOG_ID: Final = "agency_report"
+DIALOG_ID: Final = REPORT_DIALOG
 STEPS: Final = tuple(REPORT_STEPS)
 STEP_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "involvement": ("nil_return", "nil_reason", "facts"),

@@ -6,7 +6,14 @@ from an earlier step (or from an abandoned dialog) is recognised and the current
 again instead. ``back`` and ``cancel`` may be pressed or typed; other typed text gets a hint,
 since the answers belong on the card. The state (token, step, answers, history and, where
 the review can jump to a section, editing) lives in the conversation state on the database,
-so a restart of the service resumes where the person was.
+encrypted (``storage/bot_state.py``), so a restart of the service resumes where the person was.
+
+A dialog whose cards press :data:`STEP_VERB` (``Action.Execute``, ``universal = True``) keeps
+ONE card for the whole task: every press arrives as an ``adaptiveCard/action`` invoke, and the
+answer - the next step, the same step with the error, or the receipt once sent or cancelled -
+replaces the pressed card in place (:data:`ANSWER_KEY`, read by the edge). A press on a card
+no dialog is waiting for (sent, cancelled, replaced by a newer one) is answered by
+:meth:`CardStepDialog.answer_inactive`: the receipt of what became of it, never a red error.
 
 A concrete dialog supplies only its domain: its steps and the action it needs, what to keep
 when it starts, how to read a step's answers, its cards, and what submitting does.
@@ -21,27 +28,87 @@ from typing import Any, ClassVar, Final
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-from botbuilder.schema import Attachment
+from botbuilder.schema import ActivityTypes, Attachment
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import CARD_CONTENT_TYPE, Card, with_notice
 from dialogs.turn import DialogTurn, turn_of
 from safeguarding.errors import DomainError
 from safeguarding.policy import Action, require
 
 REVIEW: Final = "review"
+# Where a universal dialog leaves its answer to an invoke: a card (replaces the pressed one) or
+# a short text (a toast).
+ANSWER_KEY: Final = "cspr.card_answer"
+WAITING_ON_CARD: Final = (
+    "Your answers go on the card above: use its buttons (**Next**, **Back**, **Cancel**). "
+    "Type **cancel** to stop."
+)
 WAITING: Final = (
     "I'm waiting for your answers on the card above: fill it in and press **Next**. "
     "You can also type **back** or **cancel**."
 )
 STALE: Final = "That card is from an earlier step. Here is where you are now:"
+STALE_ON_CARD: Final = (
+    "That button was on an earlier step of this form (shown on another device, or pressed "
+    "twice). Nothing was changed: here is where you are now."
+)
+NO_LONGER_IN_USE: Final = (
+    "This form is no longer in use: nothing from it was sent. If you started a newer one, "
+    "carry on there."
+)
 
 State = dict[str, Any]
 # What submitting answers with: texts and cards for the person, sent after the service's
 # unit of work has committed.
 Said = str | Card
+Answer = str | Card
+
+
+def is_invoke(context: TurnContext) -> bool:
+    return context.activity.type == ActivityTypes.invoke
+
+
+def pressed(context: TurnContext) -> dict[str, Any] | None:
+    """What a press sent: an ``Action.Execute``'s data (inputs merged in), or an
+    ``Action.Submit``'s value; ``None`` for typed text."""
+    value = context.activity.value
+    if is_invoke(context):
+        action = value.get("action") if isinstance(value, dict) else None
+        data = action.get("data") if isinstance(action, dict) else None
+        return dict(data) if isinstance(data, dict) else {}
+    return value if isinstance(value, dict) else None
+
+
+def answer(context: TurnContext, item: Answer) -> None:
+    """Leave ``item`` as the answer to this invoke (the last one wins)."""
+    context.turn_state[ANSWER_KEY] = item
+
+
+async def continue_card_dialog(
+    dialog_context: DialogContext, data: Mapping[str, Any]
+) -> Answer | None:
+    """An invoke of :data:`STEP_VERB`: the active dialog it names carries on, or - when that
+    dialog is not waiting - says what became of the form. ``None``: no such card dialog."""
+    dialog_id = data.get("dialog")
+    dialog = dialog_context.find_dialog_sync(dialog_id) if isinstance(dialog_id, str) else None
+    if not isinstance(dialog, CardStepDialog) or not dialog.universal:
+        return None
+    active = dialog_context.active_dialog
+    if active is not None and active.id == dialog_id:
+        await dialog_context.continue_dialog()
+    else:
+        await dialog.answer_inactive(dialog_context.context, data)
+    found = dialog_context.context.turn_state.get(ANSWER_KEY)
+    return found if isinstance(found, str | dict) else None
 
 
 async def say(context: TurnContext, items: Sequence[Said]) -> None:
+    if is_invoke(context):
+        # One answer replaces the pressed card: the last card, else the last text.
+        cards = [item for item in items if not isinstance(item, str)]
+        if cards or items:
+            answer(context, cards[-1] if cards else items[-1])
+        return
     for item in items:
         if isinstance(item, str):
             await context.send_activity(MessageFactory.text(item))
@@ -58,6 +125,8 @@ class CardStepDialog(Dialog):
     kind: ClassVar[str]  # what the log calls its cards: "stale {kind} card ignored"
     # The review card's Edit buttons jump to a section and back (``editing`` in the state).
     edits_from_review: ClassVar[bool] = False
+    # Its cards press STEP_VERB (Action.Execute): one card, replaced in place at every step.
+    universal: ClassVar[bool] = False
 
     # -- what a concrete dialog supplies ------------------------------------------------------
 
@@ -93,6 +162,18 @@ class CardStepDialog(Dialog):
         review card instead."""
         raise NotImplementedError
 
+    def _cancelled_card(self, turn: DialogTurn, state: State) -> Card:
+        """A universal dialog's receipt for Cancel, replacing the card (no live buttons)."""
+        raise NotImplementedError
+
+    async def _inactive_card(self, turn: DialogTurn, data: Mapping[str, Any]) -> Answer:
+        """What became of a form no dialog is waiting for: sent (when, as what) or not."""
+        return NO_LONGER_IN_USE
+
+    def _saved_notice(self, turn: DialogTurn, step: str) -> str | None:
+        """The receipt shown on the next card once a step's answers are kept."""
+        return None
+
     # -- the mechanics ------------------------------------------------------------------------
 
     async def begin_dialog(
@@ -112,20 +193,33 @@ class CardStepDialog(Dialog):
         state: State = dialog_context.active_dialog.state
         turn = turn_of(context)
         require(turn.actor, self.action)
-        value = context.activity.value if isinstance(context.activity.value, dict) else None
+        value = pressed(context)
         nav = str(value.get("nav", "")) if value is not None else turn.text
         nav = nav.lower()
 
-        if nav == "cancel":
-            await say(context, [self._cancelled(state)])
-            return await dialog_context.end_dialog()
-        if value is None and nav != "back":
-            await say(context, [WAITING])
-            return Dialog.end_of_turn
-        if value is not None and (
-            value.get("token") != state["token"] or value.get("step") != state["step"]
-        ):
+        if value is not None and value.get("token") != state["token"]:
+            # A card of another form of the same kind: the one sent, cancelled or replaced.
             logging.getLogger(type(self).__module__).info("stale %s card ignored", self.kind)
+            if self.universal and is_invoke(context):
+                answer(context, await self._inactive_card(turn, value))
+                return Dialog.end_of_turn
+            await say(context, [STALE])
+            await self._show(context, state)
+            return Dialog.end_of_turn
+        if nav == "cancel":
+            if self.universal and is_invoke(context):
+                answer(context, self._cancelled_card(turn, state))
+            else:
+                await say(context, [self._cancelled(state)])
+            return await dialog_context.end_dialog()
+        if value is None and (nav != "back" or self.universal):
+            await say(context, [WAITING_ON_CARD if self.universal else WAITING])
+            return Dialog.end_of_turn
+        if value is not None and value.get("step") != state["step"]:
+            logging.getLogger(type(self).__module__).info("stale %s step ignored", self.kind)
+            if self.universal:
+                await self._show(context, state, notice=STALE_ON_CARD)
+                return Dialog.end_of_turn
             await say(context, [STALE])
         elif nav == "back":
             self._back(state)
@@ -140,6 +234,13 @@ class CardStepDialog(Dialog):
             return Dialog.end_of_turn
         await self._show(context, state)
         return Dialog.end_of_turn
+
+    async def answer_inactive(self, context: TurnContext, data: Mapping[str, Any]) -> None:
+        """A press on one of this dialog's cards while it is not the active dialog."""
+        turn = turn_of(context)
+        require(turn.actor, self.action)
+        logging.getLogger(type(self).__module__).info("%s card pressed after it ended", self.kind)
+        answer(context, await self._inactive_card(turn, data))
 
     def _back(self, state: State) -> None:
         if state.get("editing"):
@@ -163,7 +264,7 @@ class CardStepDialog(Dialog):
         else:
             state["history"].append(step)
             state["step"] = self._next_step(step, answers)
-        await self._show(context, state)
+        await self._show(context, state, notice=self._saved_notice(turn, step))
 
     async def _on_submit(
         self, dialog_context: DialogContext, turn: DialogTurn, state: State
@@ -183,11 +284,15 @@ class CardStepDialog(Dialog):
         *,
         error: str | None = None,
         draft: Mapping[str, Any] | None = None,
+        notice: str | None = None,
     ) -> None:
-        """Send the current step's card (or the review), with an error and the unsaved draft."""
+        """Send the current step's card (or the review), with an error and the unsaved draft
+        (a universal dialog: the card replaces the pressed one, with ``notice`` on it)."""
         if state["step"] == REVIEW:
             card = self._review_card(state, error)
         else:
             turn = turn_of(context)
             card = self._step_card(turn, state, self._draft(state, draft or {}), error)
+        if notice and self.universal:
+            card = with_notice(card, notice)
         await say(context, [card])

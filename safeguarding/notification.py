@@ -35,7 +35,7 @@ SERIOUS_HARM_GUIDANCE: Final = (
     "one-off incident, serious harm may still have occurred."
 )
 MAX_SHORT_TEXT_CHARS: Final = 120
-_INITIALS: Final = re.compile(r"^[A-Za-z]{1,3}$")
+MAX_INITIALS: Final = 4
 
 
 class Outcome(StrEnum):
@@ -327,12 +327,75 @@ def check_short_text(value: str, what: str, *, required: bool = True) -> str:
     return cleaned
 
 
+def check_initials(raw: str) -> str:
+    """A child's initials, as capitals ("J.S.", "j s" -> "JS"), or refused with the reason.
+
+    Initials are letters only, at most :data:`MAX_INITIALS`; what looks like a name (words
+    separated by spaces) is refused rather than cut short, so nobody's name is recorded as if
+    it were initials, and the person is told what to type instead.
+    """
+    text = " ".join(raw.replace(".", " ").split())
+    if not text:
+        return ""
+    if any(ch.isdigit() for ch in text):
+        raise InvalidInput(
+            "Initials are letters only, with no digits: for example JS. Check what you typed."
+        )
+    words = text.split(" ")
+    if len(words) > 1 and any(len(word) > 1 for word in words):
+        raise InvalidInput(
+            "That looks like a name, not initials. Give the initials only, one letter for "
+            "each name - for example JS - or leave the box empty."
+        )
+    letters = "".join(words).replace("-", "").replace("'", "")
+    if not letters.isalpha():
+        raise InvalidInput("Initials are letters only: for example JS.")
+    if len(letters) > MAX_INITIALS:
+        raise InvalidInput(
+            f"Initials are at most {MAX_INITIALS} letters, one for each name: for example JS. "
+            f"You typed {len(letters)} letters - if that is a name, give its initials instead."
+        )
+    return letters.upper()
+
+
+# Capitalised words that start sentences or name services, not people: a summary mentioning
+# "Humberside Police" or "The Hospital" is not warned about.
+_NOT_NAME_WORDS: Final = (
+    "a an the on at in after before when while during this that his her their our my mum dad "
+    "mother father parent parents carer grandmother grandfather brother sister baby child "
+    "police school college hospital council trust nhs icb gp health social care services "
+    "service team unit ward department emergency accident a&e ambulance paramedics court "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december north south east west "
+    "lincolnshire humberside goole scunthorpe hull england children childrens family early "
+    "years safeguarding hub panel review partnership primary secondary academy nursery centre "
+    "street road house home "
+)
+_NOT_NAMES: Final = frozenset(_NOT_NAME_WORDS.split())
+_CAPITALISED_RUN: Final = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}\b")
+
+
+def possible_names(text: str) -> tuple[str, ...]:
+    """Runs of capitalised words in ``text`` that may be a person's full name.
+
+    A warning, not a refusal: the summary is special category data kept encrypted, but the
+    procedure needs only initials, and a name is easy to type from habit. Common words that
+    start a sentence or name a service are skipped (``_NOT_NAMES``).
+    """
+    found: list[str] = []
+    for match in _CAPITALISED_RUN.finditer(text):
+        words = [w for w in match.group(0).split() if w.lower().strip("'’") not in _NOT_NAMES]
+        if len(words) >= 2:
+            name = " ".join(words)
+            if name not in found:
+                found.append(name)
+    return tuple(found)
+
+
 def check_details(
     *, initials: str, full_name: str, summary: str, names_allowed: bool
 ) -> SensitiveDetails:
-    initials = initials.strip().upper()
-    if initials and not _INITIALS.match(initials):
-        raise InvalidInput("Initials are one to three letters, for example 'JS'.")
+    initials = check_initials(initials)
     full_name = " ".join(full_name.split())
     if full_name and not names_allowed:
         raise InvalidInput("This partnership records initials only; please remove the full name.")

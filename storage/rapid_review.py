@@ -94,6 +94,19 @@ class AgencyReport:
     content: dict[str, str]
 
 
+@dataclass(frozen=True)
+class SentReport:
+    """What a receipt says of an agency's latest report (never its content)."""
+
+    agency: str
+    nil_return: bool
+    late: bool
+    version: int
+    token: str
+    submitted_by_name: str
+    submitted_at: datetime
+
+
 class RapidReviewRepository:
     """Reports and ballots, in the session of one unit of work; it never commits."""
 
@@ -149,6 +162,28 @@ class RapidReviewRepository:
                 )
             )
         ).scalar_one_or_none()
+
+    async def sent_report(self, reference: str, agency: str) -> SentReport | None:
+        """The agency's latest report as a receipt shows it: no content, nothing decrypted."""
+        row = (
+            await self._session.execute(
+                select(AgencyReportRow).where(
+                    AgencyReportRow.reference == reference,
+                    AgencyReportRow.agency_key == agency_key(agency),
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return SentReport(
+            agency=row.agency,
+            nil_return=row.nil_return,
+            late=row.late,
+            version=row.version,
+            token=row.token,
+            submitted_by_name=row.submitted_by_name,
+            submitted_at=row.submitted_at,
+        )
 
     async def reports(self, reference: str) -> list[AgencyReport]:
         """Every agency's latest report on the case, decrypted (callers log the access)."""

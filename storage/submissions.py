@@ -33,6 +33,11 @@ class SubmissionRepository:
         row = await self._session.get(SubmissionRow, token)
         return row.reference if row else None
 
+    async def sent_as(self, token: str) -> tuple[str, datetime] | None:
+        """The reference ``token`` became and when, if it was sent."""
+        row = await self._session.get(SubmissionRow, token)
+        return (row.reference, row.created_at) if row else None
+
     async def claim(self, token: str, reference: str, at: datetime) -> bool:
         """Record that ``token`` became ``reference``; False if it already had."""
         try:

@@ -8,7 +8,6 @@ from bot_app.cases import closure, governance, services
 from bot_app.cases.messages import ClosureMessages, HubCards
 from bot_app.cases.views import (
     DEADLINE_HORIZON_WORKING_DAYS,
-    NOTHING_SENT,
     CaseViews,
     already_sent,
     case_list,
@@ -396,7 +395,9 @@ class CaseHandlers:
         if not isinstance(token, str):
             return None
         reference = await self._tx.read(lambda uow: services.notification_sent_as(token, uow))
-        return text(NOTHING_SENT if reference is None else already_sent(reference))
+        # Not a notification that was sent: another form's card (an agency report, say) must
+        # not be told "cancelled" - the edge answers that the card is no longer active.
+        return None if reference is None else text(already_sent(reference))
 
     def _hub_card(self, result: Case | services.Refused, turn: Turn) -> CardAnswer:
         if isinstance(result, services.Refused):

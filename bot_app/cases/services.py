@@ -22,6 +22,7 @@ from safeguarding.errors import DomainError, InvalidInput
 from safeguarding.policy import Action, can, may_see_case, require_case_access
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
+from safeguarding.times import check_not_future, format_time_of_day, parse_time_of_day
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -117,13 +118,19 @@ async def record_panel_notified(
     if command.notified_on is None:
         raise InvalidInput("Please choose the date the Panel was notified with the date picker.")
     notified_on = command.notified_on
+    notified_time = ""
+    if command.notified_time.strip():
+        moment = parse_time_of_day(command.notified_time)
+        local_now = now.astimezone(views.settings.calendar.timezone)
+        check_not_future(notified_on, moment, now=local_now, what="The Panel notification")
+        notified_time = format_time_of_day(moment)
     case = await uow.cases.get(command.reference)
     actor = actor_of(command.actor)
     try:
         panel.record_panel_notification(
             case,
             notified_on=notified_on,
-            notified_time=command.notified_time,
+            notified_time=notified_time,
             due=views.panel_due(case.aware_on),
             may_apply=rr.may_be_serious(case),
             actor=actor,

@@ -1,12 +1,18 @@
-"""Translating ``notify`` and the notification dialog's Send into service calls and replies."""
+"""Translating ``notify`` and the notification dialog's Send into service calls and replies.
+
+The notification is one card, updated in place (``dialogs/notification.py``): Send answers
+with the receipt on that card - the case reference, who sent it and when - and a press on a
+card already sent answers "Already sent, as NL-2026-0001, at 09:41", never a second case.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from bot_app.cases.messages import HubCards
-from bot_app.cases.views import CaseViews, already_sent
+from bot_app.cases.views import CaseViews
 from bot_app.core.answers import BeginDialog, Reply, Text
 from bot_app.core.payloads import NoArgs
 from bot_app.core.posting import post_to_actor
@@ -20,11 +26,13 @@ from bot_app.notification.messages import (
     moved_to_personal_chat,
     start_card,
 )
-from cards.notification import confirmation_card
+from cards.base import Card
+from cards.notification import already_sent_card, confirmation_card
 from dialogs.card_dialog import Said
 from dialogs.notification import DIALOG_ID, Submission
 from dialogs.turn import DialogTurn
 from safeguarding.policy import Action
+from safeguarding.times import at_time
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -86,7 +94,31 @@ class NotificationHandlers:
 
         result = await self._tx.run(work)
         if isinstance(result, services.AlreadySent):
-            return [already_sent(result.reference)]
+            return [self._already_sent(result, turn.today)]
         log.info("case %s opened (%s)", result.case.reference, result.route.value)
-        view = confirmation(self._views, result.case, result.route, result.reasons)
+        view = confirmation(
+            self._views,
+            result.case,
+            result.route,
+            result.reasons,
+            sent=f"Sent to the Hub by {turn.actor.name} {self.when(turn.now, turn.today)}.",
+        )
         return [confirmation_card(view)]
+
+    async def receipt(self, turn: DialogTurn, token: str) -> Card | None:
+        """A press on a notification card no dialog is waiting for: sent (as what, when)?"""
+        found = await self._tx.read(lambda uow: services.sent_as(token, uow))
+        return self._already_sent(found, turn.today) if found is not None else None
+
+    def when(self, moment: datetime, today: date | None = None) -> str:
+        """``moment`` as the partnership's local time: "at 09:41" (with the day if not today)."""
+        calendar = self._views.settings.calendar
+        return at_time(
+            moment.astimezone(calendar.timezone),
+            today=today if today is not None else calendar.local_date(moment),
+        )
+
+    def _already_sent(self, sent: services.AlreadySent, today: date) -> Card:
+        return already_sent_card(
+            sent.reference, f"This notification was sent {self.when(sent.sent_at, today)}."
+        )

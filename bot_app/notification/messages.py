@@ -54,7 +54,7 @@ def moved_to_personal_chat(first_name: str) -> str:
 
 
 def confirmation(
-    views: CaseViews, case: Case, route: Route, reasons: Sequence[str]
+    views: CaseViews, case: Case, route: Route, reasons: Sequence[str], *, sent: str = ""
 ) -> ConfirmationView:
     """What the practitioner is told once the case exists: its reference, what happens
     next, and the deadlines that started the day the partners became aware."""
@@ -70,4 +70,5 @@ def confirmation(
         next_steps=steps,
         deadlines=[(c.title, format_day(c.deadline.due)) for c in clocks],
         contact=views.settings.hub_contact,
+        sent=sent,
     )

@@ -32,6 +32,7 @@ class CaseOpened:
 @dataclass(frozen=True)
 class AlreadySent:
     reference: str
+    sent_at: datetime
 
 
 async def send_notification(
@@ -49,9 +50,9 @@ async def send_notification(
     double-press, and a token already claimed answers with the first case's reference.
     """
     n, notifier = command.notification, command.notifier
-    existing = await uow.submissions.reference_for(command.token)
+    existing = await uow.submissions.sent_as(command.token)
     if existing is not None:
-        return AlreadySent(existing)
+        return AlreadySent(*existing)
     decision = decide_route(n)
     actor = actor_of(notifier)
     reference = await uow.cases.next_reference(reference_prefix, today.year)
@@ -98,3 +99,9 @@ async def send_notification(
     await hub_cards.post_hub_card(uow, case, actor=actor, today=today, now=now)
     await uow.cases.save(case)
     return CaseOpened(case=case, route=decision.route, reasons=tuple(decision.reasons))
+
+
+async def sent_as(token: str, uow: UnitOfWork) -> AlreadySent | None:
+    """What a notification form's token became, if it was sent: its case and when."""
+    existing = await uow.submissions.sent_as(token)
+    return AlreadySent(*existing) if existing is not None else None

@@ -8,7 +8,7 @@ document links) - a card queued for the person's personal chat and a line saying
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Protocol
 
@@ -61,7 +61,9 @@ from cards.rapid_review import (
     VERB_PANEL_DECIDED,
     VERB_SENT,
     VERB_START,
+    ReportReceiptView,
     document_card,
+    report_receipt_card,
 )
 from cards.vote import VERB_CAST, VERB_PACK, VERB_REFRESH, VERB_SHOW_TRACKER
 from dialogs.agency_report_form import (
@@ -76,6 +78,7 @@ from safeguarding.errors import InvalidInput
 from safeguarding.policy import Action, voting_seat
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
+from safeguarding.times import at_time
 from storage.uow import UnitOfWork
 
 SENT_PRIVATELY = "I've sent the links to you in a personal chat."
@@ -221,8 +224,8 @@ class RapidReviewHandlers:
             ),
         )
 
-    async def submit_report(self, turn: Acting, submission: ReportSubmission) -> Sequence[str]:
-        """The report dialog's Send: what to tell the lead once the report is stored."""
+    async def submit_report(self, turn: Acting, submission: ReportSubmission) -> Sequence[Card]:
+        """The report dialog's Send: the receipt that replaces the report card, once stored."""
         command = services.SendReport(
             reference=CaseReference.parse(submission.reference),
             actor=turn.actor,
@@ -233,7 +236,53 @@ class RapidReviewHandlers:
         sent = await self._tx.run(
             partial(services.send_report, command, now=turn.now, messages=self._messages)
         )
-        return [sent.message]
+        return [self._report_receipt(submission.reference, sent, turn.now)]
+
+    async def report_receipt(self, turn: Acting, reference: str, token: str) -> Card | None:
+        """A press on a report card whose dialog has ended: what it sent, and when."""
+        try:
+            parsed = CaseReference.parse(reference)
+        except InvalidInput:
+            return None
+        found = await self._tx.read(partial(services.sent_from_form, parsed, turn.actor, token))
+        return self._report_receipt(reference, found, turn.now) if found is not None else None
+
+    def when(self, moment: datetime, today: date | None = None) -> str:
+        """``moment`` as the partnership's local time: "at 09:41" (with the day if not today)."""
+        calendar = self._views.settings.calendar
+        return at_time(
+            moment.astimezone(calendar.timezone),
+            today=today if today is not None else calendar.local_date(moment),
+        )
+
+    def _report_receipt(self, reference: str, sent: services.ReportSent, now: datetime) -> Card:
+        report = sent.report
+        when = self.when(report.submitted_at, self._views.today(now))
+        kind = "nil return" if report.nil_return else "report"
+        if not sent.again:
+            headline = sent.message
+        elif sent.from_this_form:
+            headline = (
+                f"Your {kind} for {reference} was already sent to the Hub {when}. "
+                "Nothing was sent twice."
+            )
+        else:
+            headline = (
+                f"Nothing from this form was sent. Your agency's latest {kind} for {reference} "
+                f"(version {report.version}) was sent to the Hub {when}, from a newer form."
+            )
+        return report_receipt_card(
+            ReportReceiptView(
+                reference=reference,
+                agency=report.agency,
+                sent_by=report.submitted_by_name,
+                sent=when,
+                nil_return=report.nil_return,
+                version=report.version,
+                late=report.late,
+                headline=headline,
+            )
+        )
 
     # -- the vote ---------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Who is told what in the rapid review, and under which outbox keys.
 
-* Each agency asked for a report: its safeguarding leads personally, else the agency's
-  channel (which falls back to the Hub's, who pass the request on).
+* Each agency asked for a report: its safeguarding leads personally, else the agency's own
+  channel; an agency with neither is named to the Hub, who add a lead or forward the request.
 * The Hub: the tracker (updated in place at every step), the case card, and a referral card
   for every difference of opinion.
 * The CSPR Group: the vote card, in their channel or to each member and deputy personally;
@@ -21,7 +21,6 @@ from datetime import datetime
 from bot_app.cases.messages import HubCards
 from bot_app.core.people import People
 from bot_app.core.posting import (
-    NoChannel,
     channel_for,
     post_to_channel,
     post_to_hub,
@@ -32,7 +31,9 @@ from bot_app.core.posting import (
 from bot_app.rapid_review.views import RapidReviewViews
 from cards.base import Card
 from cards.rapid_review import (
+    NoLeadView,
     RequestView,
+    no_lead_card,
     partners_card,
     referral_card,
     request_card,
@@ -97,20 +98,32 @@ class RapidReviewMessages:
     async def ask_agency(
         self, uow: UnitOfWork, reference: str, agency: str, due: str, *, now: datetime
     ) -> None:
-        """Ask the agency's safeguarding leads personally, else the agency's channel (or the
-        Hub's, which then passes the request on)."""
+        """Ask the agency's safeguarding leads personally, else the agency's own channel.
+
+        An agency with neither is never asked in the Hub's channel as if the request were the
+        Hub's own: the Hub is told plainly that nobody leads for it in the directory, so it can
+        add a lead or forward the request (reference, agency and due date only).
+        """
         card = request_card(RequestView(reference=reference, agency=agency, due=due))
         key = request_key(reference, agency)
         leads = await self._people.people_with(uow, Role.AGENCY_LEAD, agency)
         if leads:
             await post_to_people(uow, leads, card, key, reference, now=now)
             return
-        try:
+        if await uow.channels.for_purpose(ChannelPurpose.AGENCY, agency) is not None:
             await post_to_channel(
                 uow, ChannelPurpose.AGENCY, card, key, reference, now=now, agency=agency
             )
-        except NoChannel:
-            log.warning("no safeguarding lead or channel to ask %s for a report", reference)
+            return
+        log.warning("no safeguarding lead or channel to ask for a report on %s", reference)
+        await post_to_hub(
+            uow,
+            no_lead_card(NoLeadView(reference=reference, agency=agency, due=due)),
+            f"{key}:no-lead",
+            reference,
+            people=self._people,
+            now=now,
+        )
 
     async def tracker_card(self, uow: UnitOfWork, case: Case, *, now: datetime) -> Card:
         """The tracker as it stands, counting the open round's ballots."""

@@ -31,6 +31,7 @@ from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
 from storage.channels import agency_key
 from storage.people import AGENCIES
+from storage.rapid_review import SentReport
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -175,9 +176,13 @@ class SendReport:
 
 @dataclass(frozen=True)
 class ReportSent:
-    """What to tell the lead: thanks, or that this report was already sent."""
+    """What the lead is told: this press sent the report (``again`` False), or the report this
+    form sent earlier (``again`` True) - with what was sent, by whom and when."""
 
     message: str
+    report: SentReport
+    again: bool = False
+    from_this_form: bool = True  # False: a newer form sent the agency's latest report
 
 
 async def send_report(
@@ -189,8 +194,9 @@ async def send_report(
     reference = str(cmd.reference)
     case = await uow.cases.get(cmd.reference)
     status = agency_status(case, cmd.actor)
-    if await uow.rapid_review.report_token(reference, status.agency) == cmd.token:
-        return ReportSent(f"That report was already sent for case {reference}: nothing changed.")
+    earlier = await uow.rapid_review.sent_report(reference, status.agency)
+    if earlier is not None and earlier.token == cmd.token:
+        return ReportSent("", earlier, again=True)
     due = views.agency_due(status.requested_on)
     actor = actor_of(cmd.actor)
     event = rr.record_report(
@@ -215,6 +221,15 @@ async def send_report(
         at=now,
     )
     await messages.save(uow, case, now=now)
+    sent = SentReport(
+        agency=status.agency,
+        nil_return=cmd.nil_return,
+        late=late,
+        version=version,
+        token=cmd.token,
+        submitted_by_name=actor.name,
+        submitted_at=now,
+    )
     return ReportSent(
         report_received(
             reference,
@@ -222,8 +237,24 @@ async def send_report(
             nil_return=cmd.nil_return,
             version=version,
             late_due=due if late else None,
-        )
+        ),
+        sent,
     )
+
+
+async def sent_from_form(
+    reference: CaseReference, actor: Person, token: str, uow: UnitOfWork
+) -> ReportSent | None:
+    """A press on a report form no dialog is waiting for: what this form sent, if anything,
+    else the agency's latest report (a newer form's), else ``None``."""
+    case = await uow.cases.find(reference)
+    if case is None:
+        return None
+    status = agency_status(case, actor)
+    latest = await uow.rapid_review.sent_report(str(reference), status.agency)
+    if latest is None:
+        return None
+    return ReportSent("", latest, again=True, from_this_form=latest.token == token)
 
 
 def agency_status(case: Case, actor: Person) -> rr.AgencyStatus:

@@ -28,14 +28,15 @@ from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Attachment, ChannelAccount
 
 from bot_app.admin.identity import Directory
-from bot_app.core.answers import BeginDialog, CardMessage, Reply, Text
+from bot_app.core.answers import BeginDialog, CardMessage, Reply, ShowCard, Text, Toast
 from bot_app.core.payloads import MalformedPayload, NoArgs
 from bot_app.core.routing import Router
 from bot_app.core.turn import Turn
 from bot_app.teams.invoke import error_response, invoke_response
 from bot_app.teams.translate import command_in, translate
-from cards.base import CARD_CONTENT_TYPE
+from cards.base import CARD_CONTENT_TYPE, STEP_VERB
 from cards.safety import CALL_999
+from dialogs.card_dialog import continue_card_dialog
 from dialogs.turn import TURN_KEY
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.errors import ConcurrencyConflict, DomainError
@@ -158,6 +159,8 @@ class SafeguardingBot(ActivityHandler):
         if not isinstance(verb, str) or not isinstance(data, dict | None):
             log.warning("malformed adaptiveCard/action payload")
             return error_response("BadRequest", "That button sent something I couldn't read.")
+        if verb == STEP_VERB:
+            return await self._card_step(turn_context, data or {})
         spec = self._deps.router.verb(verb)
         if spec is None:
             log.warning("unknown card verb %r", verb)
@@ -177,6 +180,27 @@ class SafeguardingBot(ActivityHandler):
         except DomainError as error:
             log.info("card action %r refused: %s", verb, type(error).__name__)
             return error_response(type(error).__name__, error.user_message)
+
+    async def _card_step(
+        self, turn_context: TurnContext, data: dict[str, object]
+    ) -> InvokeResponse:
+        """A step button of a card dialog (the notification, the agency report): the dialog
+        checks the role and the answers, and its answer replaces the card in place."""
+        turn = await self._turn(turn_context)
+        await self._observe(turn)
+        try:
+            dialog_context = await self._deps.dialogs.create_context(turn_context)
+            answer = await continue_card_dialog(dialog_context, data)
+        except DomainError as error:
+            log.info("card step refused: %s", type(error).__name__)
+            return error_response(type(error).__name__, error.user_message)
+        if answer is None:
+            log.warning("card step for an unknown dialog")
+            return error_response(
+                "UnknownAction",
+                "This button is no longer supported. Type help for the current options.",
+            )
+        return invoke_response(Toast(answer) if isinstance(answer, str) else ShowCard(answer))
 
     # --- installation and first contact ------------------------------------------------
 

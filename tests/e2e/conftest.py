@@ -5,7 +5,7 @@ answering to the fake Bot Connector."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot_app.bootstrap import build_app
 from bot_app.core.posting import People
 from bot_app.settings import Settings
 from tests.harness.activities import Teams
-from tests.harness.cards import assert_valid_card, card_in_invoke_response
+from tests.harness.cards import adaptive_cards_in, assert_valid_card, card_in_invoke_response
 from tests.harness.fake_connector import FakeConnector
 
 # Thursday 26 November 2026, 10:00 in London: "today" for every end-to-end test.
@@ -39,17 +39,39 @@ class BotUnderTest:
     connector: FakeConnector
     teams: Teams
     settings: Settings
+    # The last card an invoke answer put in place of the pressed one, per conversation, with
+    # how many connector requests there were then (to tell it from cards sent later).
+    answered: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
     async def send(self, activity: dict[str, Any]) -> Reply:
         """POST an activity as Teams would. A card in an invoke answer never reaches the
         connector, so it is validated here, like every card the connector receives."""
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
         response = await self.client.post("/api/messages", json=activity)
         text = await response.text()
         body = await response.json() if response.content_type == "application/json" else None
         card = card_in_invoke_response(body)
         if card is not None:
             assert_valid_card(card)
+            self.answered[conversation] = (len(self.connector.requests), card)
         return Reply(status=response.status, body=body, text=text)
+
+    def shown(self, conversation: str) -> dict[str, Any]:
+        """The card the conversation shows last: the newest of the cards the bot sent there
+        and the card an invoke answer put in place of a pressed one."""
+        latest: tuple[int, dict[str, Any]] | None = self.answered.get(conversation)
+        for index, request in enumerate(self.connector.requests):
+            cards = adaptive_cards_in(request.activity) if request.ok else []
+            if (
+                cards
+                and request.conversation_id == conversation
+                and request.operation != "update"
+                and (latest is None or index >= latest[0])
+            ):
+                latest = (index, cards[-1])
+        if latest is None:
+            raise AssertionError(f"no card in {conversation}")
+        return latest[1]
 
     async def post_raw(self, data: bytes, content_type: str = "application/json") -> Reply:
         response = await self.client.post(

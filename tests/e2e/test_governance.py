@@ -21,7 +21,7 @@ from tests.e2e.disputes_support import raise_dispute
 from tests.e2e.reminders_support import PARTNERS_CHANNEL, Clock, deliver, register
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
 from tests.e2e.test_disputes import act, clocks, personal_cards, refusal
-from tests.e2e.test_notification_journey import STEPS, press
+from tests.e2e.test_notification_journey import STEPS, press, shown
 from tests.e2e.test_rapid_review import (
     CSPRG_CHANNEL,
     DAVID,
@@ -214,10 +214,10 @@ async def test_a_care_leavers_death_gets_its_notification_clock(make_bot: Any) -
     await press(bot, PRACTITIONER, **{**STEPS["harm"], "abuse": "not_suspected"})
     young = {**STEPS["child"], "age_band": "5_10", "care_leaver": "true"}
     await press(bot, PRACTITIONER, **young)
-    assert "can't be a care leaver" in text_of(bot.connector.last_card())
+    assert "can't be a care leaver" in text_of(shown(bot, PRACTITIONER))
     old = {**STEPS["child"], "age_band": "18_24", "care_leaver": "true", "care_leaver_age": "25"}
     await press(bot, PRACTITIONER, **old)
-    assert "At 25, a care leaver is outside the rule" in text_of(bot.connector.last_card())
+    assert "At 25, a care leaver is outside the rule" in text_of(shown(bot, PRACTITIONER))
     await press(bot, PRACTITIONER, **{**old, "cp_plan": "false", "care_leaver_age": "20"})
     for step in ("context", "identifiers"):
         await press(bot, PRACTITIONER, **STEPS[step])

@@ -14,13 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot_app.keys import cipher, data_keys, trail_keys
+from safeguarding.case import Case
+from safeguarding.reference import CaseReference
 from storage.db import create_engine, session_factory
 from storage.models import CaseRow
+from storage.uow import UnitOfWork
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, deliver, register
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, demo_user
-from tests.harness.activities import TeamsUser
+from tests.harness.activities import TeamsUser, personal_conversation_id
 from tests.harness.canary import assert_no_canaries, channel_posts, log_records
+from tests.harness.cards import adaptive_cards_in
 
 __all__ = ["log_records"]  # the fixture, imported for this module's tests
 
@@ -55,34 +60,65 @@ STEPS: dict[str, dict[str, str]] = {
 }
 
 
-def text_of(card: dict[str, Any]) -> str:
+def text_of(card: Any) -> str:
     return json.dumps(card, ensure_ascii=False)
 
 
-def submit_data(card: dict[str, Any], nav: str = "next") -> dict[str, Any]:
-    """The data of the card's button with ``nav`` (what pressing it would send)."""
+def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every live button on the card (Action.Execute / Action.Submit), nested ones too."""
 
-    def actions(node: Any) -> list[dict[str, Any]]:
+    def walk(node: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
+            if node.get("type") in ("Action.Execute", "Action.Submit"):
                 found.append(node)
             for value in node.values():
-                found += actions(value)
+                found += walk(value)
         elif isinstance(node, list):
             for value in node:
-                found += actions(value)
+                found += walk(value)
         return found
 
-    for action in actions(card):
+    return walk(card)
+
+
+def step_data(card: dict[str, Any], nav: str = "next") -> dict[str, Any]:
+    """The data of the card's button with ``nav`` (what pressing it would send)."""
+    for action in buttons(card):
         if action.get("data", {}).get("nav") == nav:
             return dict(action["data"])
     raise AssertionError(f"no {nav!r} button on the card: {text_of(card)[:300]}")
 
 
-async def press(bot: BotUnderTest, user: TeamsUser, nav: str = "next", **inputs: str) -> None:
-    data = submit_data(bot.connector.last_card(), nav)
-    await bot.send(bot.teams.personal_submit(user, {**data, **inputs}))
+submit_data = step_data
+
+
+def shown(bot: BotUnderTest, user: TeamsUser) -> dict[str, Any]:
+    """The card the person sees last in their personal chat."""
+    return bot.shown(personal_conversation_id(user.id))
+
+
+async def press(
+    bot: BotUnderTest,
+    user: TeamsUser,
+    nav: str = "next",
+    *,
+    card: dict[str, Any] | None = None,
+    **inputs: str,
+) -> dict[str, Any]:
+    """Press ``nav`` on the card the person sees (or ``card``), with ``inputs`` typed in, as
+    Teams sends it: an Action.Execute invoke (returns the answer's body), or an Action.Submit
+    message (returns ``{}``)."""
+    pressed = card if card is not None else shown(bot, user)
+    data = step_data(pressed, nav)
+    kind = next(a["type"] for a in buttons(pressed) if a.get("data", {}).get("nav") == nav)
+    if kind == "Action.Submit":
+        await bot.send(bot.teams.personal_submit(user, {**data, **inputs}))
+        return {}
+    reply = await bot.send(bot.teams.card_action(user, "card.step", {**data, **inputs}))
+    assert reply.status == 200
+    assert isinstance(reply.body, dict)
+    return reply.body
 
 
 async def fill_in(bot: BotUnderTest, user: TeamsUser, *, upto: str | None = None) -> None:
@@ -90,6 +126,31 @@ async def fill_in(bot: BotUnderTest, user: TeamsUser, *, upto: str | None = None
         if step == upto:
             return
         await press(bot, user, **values)
+
+
+def cards_sent_to(bot: BotUnderTest, user: TeamsUser) -> int:
+    """How many messages with a card the bot sent to the person's personal chat (the
+    welcome card on first contact is not counted: it is not the form's)."""
+    conversation = personal_conversation_id(user.id)
+    return sum(
+        1
+        for r in bot.connector.sent_activities
+        if r.conversation_id == conversation
+        and any("Hello " not in json.dumps(c) for c in adaptive_cards_in(r.activity))
+    )
+
+
+async def stored_case(bot: BotUnderTest, reference: str = "NL-2026-0001") -> Case:
+    engine = create_engine(bot.settings.database_url)
+    try:
+        keys = data_keys(bot.settings)
+        unit = UnitOfWork(
+            session_factory(engine), cipher=cipher(keys), trail=trail_keys(bot.settings, keys)
+        )
+        async with unit as uow:
+            return await uow.cases.get(CaseReference.parse(reference))
+    finally:
+        await engine.dispose()
 
 
 async def case_count(bot: BotUnderTest) -> int:
@@ -113,18 +174,27 @@ async def test_a_death_with_suspected_neglect_is_notified_and_the_hub_records_th
     bot: BotUnderTest,
 ) -> None:
     await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
-    assert "Step 1 of 6" in text_of(bot.connector.last_card())
+    first = shown(bot, PRACTITIONER)
+    assert "Step 1 of 6" in text_of(first)
 
     await fill_in(bot, PRACTITIONER)
-    review = text_of(bot.connector.last_card())
+    review = text_of(shown(bot, PRACTITIONER))
     assert "Check and send" in review
     assert "Serious child safeguarding case" in review
     assert "Panel notification due: **Monday 30 November 2026**" in review
 
-    await press(bot, PRACTITIONER, "submit")
-    confirmation = text_of(bot.connector.last_card())
+    answer = await press(bot, PRACTITIONER, "submit")
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive", "the card is replaced"
+    receipt = answer["value"]
+    confirmation = text_of(receipt)
     assert "Notification received: NL-2026-0001" in confirmation
+    assert "Sent to the Hub by Tom Reed at 10:00" in confirmation
     assert "Monday 30 November 2026" in confirmation
+    assert buttons(receipt) == [], "the receipt has no live buttons"
+    # The whole notification was ONE card in the practitioner's chat, updated in place: one
+    # message sent, every step after it an invoke answer.
+    assert cards_sent_to(bot, PRACTITIONER) == 1
+    assert bot.connector.texts(personal_conversation_id(PRACTITIONER.id)) == []
 
     await deliver(bot, FIXED_NOW)
     hub_posts = [
@@ -138,24 +208,36 @@ async def test_a_death_with_suspected_neglect_is_notified_and_the_hub_records_th
         for secret in (CANARY_NAME, "Zephyrine", "Quibbleworth", "unresponsive", "Health visitor"):
             assert secret not in post, f"{secret!r} leaked into the Hub channel"
 
-    # The Hub records the Panel notification from the channel card.
+    # The Hub records the Panel notification from the channel card: a time in the future is
+    # refused with the reason, and "9.40am" as people type it is read.
     message_id = next(
         r.response["id"]
         for r in bot.connector.sent_activities
         if r.conversation_id == HUB_CHANNEL and "Case NL-2026-0001" in json.dumps(r.body)
     )
-    reply = await bot.send(
-        bot.teams.card_action(
-            HUB,
-            "case.panel_notified",
-            {"reference": "NL-2026-0001", "notified_on": "2026-11-26", "notified_time": "09:40"},
-            team_id=HUB_TEAM,
-            channel_id=HUB_CHANNEL,
-            reply_to_id=message_id,
+
+    async def record(time: str) -> dict[str, Any]:
+        reply = await bot.send(
+            bot.teams.card_action(
+                HUB,
+                "case.panel_notified",
+                {"reference": "NL-2026-0001", "notified_on": "2026-11-26", "notified_time": time},
+                team_id=HUB_TEAM,
+                channel_id=HUB_CHANNEL,
+                reply_to_id=message_id,
+            )
         )
-    )
-    assert reply.body["statusCode"] == 200
-    updated = text_of(reply.body["value"])
+        assert isinstance(reply.body, dict)
+        return reply.body
+
+    later = await record("11:30")
+    assert later["type"] == "application/vnd.microsoft.error"
+    assert "can't be in the future" in later["value"]["message"]
+    assert "11:30" in later["value"]["message"]
+
+    recorded = await record("9.40am")
+    assert recorded["statusCode"] == 200
+    updated = text_of(recorded["value"])
     assert "Met on Thursday 26 November 2026" in updated
     assert "Panel notified" in updated
     assert "Record Panel notification" not in updated, "the clock is closed: no second record"
@@ -168,6 +250,8 @@ async def test_a_death_with_suspected_neglect_is_notified_and_the_hub_records_th
     assert "Rapid review" in status
     assert CANARY_NAME in status, "the Hub sees the details in a personal chat"
     assert await case_count(bot) == 1
+    events = [e.what for e in (await stored_case(bot)).events]
+    assert any("Panel notified on Thursday 26 November 2026 at 09:40" in e for e in events)
 
 
 async def test_the_notifier_sees_status_without_details_and_a_stranger_is_refused(
@@ -199,61 +283,131 @@ async def test_bad_dates_are_refused_on_the_card_and_nothing_is_saved(bot: BotUn
     await fill_in(bot, PRACTITIONER, upto="dates")
 
     await press(bot, PRACTITIONER, incident_on="2026-11-20", aware_on="2026-11-19")
-    card = text_of(bot.connector.last_card())
+    card = text_of(shown(bot, PRACTITIONER))
     assert "Step 2 of 6" in card
     assert "before the incident happened" in card
 
     await press(bot, PRACTITIONER, incident_on="2026-11-20", aware_on="2026-12-25")
-    assert "can't be in the future" in text_of(bot.connector.last_card())
+    assert "can't be in the future" in text_of(shown(bot, PRACTITIONER))
 
     await press(bot, PRACTITIONER, incident_on="2026-02-30", aware_on="2026-11-20")
-    assert "date picker" in text_of(bot.connector.last_card())
+    assert "date picker" in text_of(shown(bot, PRACTITIONER))
     assert await case_count(bot) == 0
+    assert cards_sent_to(bot, PRACTITIONER) == 1, "every answer replaced the one card"
 
 
-async def test_back_cancel_and_a_stale_card_are_handled(bot: BotUnderTest) -> None:
+async def test_the_agency_is_pre_filled_and_each_step_answers_with_a_receipt(
+    bot: BotUnderTest,
+) -> None:
     await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
-    first_card = bot.connector.last_card()
+    agency = next(
+        element
+        for element in shown(bot, PRACTITIONER)["body"]
+        if isinstance(element, dict) and element.get("id") == "agency"
+    )
+    assert agency["value"] == AGENCY, "the directory's agency for Tom Reed"
+
+    # The client sends a pre-filled input's value as it is.
+    await press(
+        bot, PRACTITIONER, agency=agency["value"], role="Health visitor", lead_consulted="true"
+    )
+    step = text_of(shown(bot, PRACTITIONER))
+    assert "Step 2 of 6" in step
+    assert "Saved: about you, at 10:00 by Tom Reed" in step
+
+
+async def test_initials_that_are_a_name_are_refused_and_the_other_answers_kept(
+    bot: BotUnderTest,
+) -> None:
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+    await fill_in(bot, PRACTITIONER, upto="identifiers")
+
+    answer = await press(
+        bot, PRACTITIONER, initials="Zephyr Jones", summary="Found unresponsive at home."
+    )
+    card = text_of(answer["value"])
+    assert "Step 6 of 6" in card
+    assert "looks like a name, not initials" in card
+    assert "Found unresponsive at home." in card, "the summary typed is kept"
+    assert "ZEP" not in card, "nothing is cut short"
+
+    await press(bot, PRACTITIONER, initials="ZJ", summary="Found unresponsive at home.")
+    review = text_of(shown(bot, PRACTITIONER))
+    assert "Check and send" in review
+    assert "ZJ" in review
+
+
+async def test_a_name_in_the_summary_is_warned_about_before_sending(bot: BotUnderTest) -> None:
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+    await fill_in(bot, PRACTITIONER)
+    review = text_of(shown(bot, PRACTITIONER))
+    assert f"Your summary may name someone ({CANARY_NAME})" in review
+
+
+async def test_back_cancel_and_a_stale_step_are_answered_on_the_card(bot: BotUnderTest) -> None:
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+    first_card = shown(bot, PRACTITIONER)
     await fill_in(bot, PRACTITIONER, upto="harm")
-    assert "Step 3 of 6" in text_of(bot.connector.last_card())
+    assert "Step 3 of 6" in text_of(shown(bot, PRACTITIONER))
 
-    await bot.send(bot.teams.personal_message(PRACTITIONER, "back"))
-    assert "Step 2 of 6" in text_of(bot.connector.last_card())
+    await press(bot, PRACTITIONER, "back")
+    assert "Step 2 of 6" in text_of(shown(bot, PRACTITIONER))
 
-    stale = {**submit_data(first_card), **STEPS["reporter"]}
-    await bot.send(bot.teams.personal_submit(PRACTITIONER, stale))
-    assert "earlier step" in bot.connector.texts()[-1]
-    assert "Step 2 of 6" in text_of(bot.connector.last_card())
+    # A press on the card as it was at step 1 (another device, or pressed twice): no red
+    # error, nothing changed, and the step the person is on.
+    stale = await press(bot, PRACTITIONER, card=first_card, **STEPS["reporter"])
+    assert stale["type"] == "application/vnd.microsoft.card.adaptive"
+    card = text_of(stale["value"])
+    assert "earlier step of this form" in card
+    assert "Step 2 of 6" in card
 
-    await press(bot, PRACTITIONER, "cancel")
-    assert "Nothing was saved" in bot.connector.texts()[-1]
-    await bot.send(bot.teams.personal_submit(PRACTITIONER, stale))
-    assert "cancelled or has expired" in bot.connector.texts()[-1]
+    cancelled = await press(bot, PRACTITIONER, "cancel")
+    assert "Notification cancelled" in text_of(cancelled["value"])
+    assert "Nothing was saved or sent" in text_of(cancelled["value"])
+    assert buttons(cancelled["value"]) == []
+    after = await press(bot, PRACTITIONER, card=first_card, **STEPS["reporter"])
+    assert "This notification form is closed" in text_of(after["value"])
+    assert buttons(after["value"]) == []
     assert await case_count(bot) == 0
+
+
+async def test_typed_words_during_the_form_point_back_to_the_card(bot: BotUnderTest) -> None:
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "back"))
+    assert "use its buttons" in bot.connector.texts()[-1]
+    assert cards_sent_to(bot, PRACTITIONER) == 1
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "cancel"))
+    assert "Nothing was saved" in bot.connector.texts()[-1]
 
 
 async def test_edit_from_the_review_returns_to_the_review(bot: BotUnderTest) -> None:
     await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
     await fill_in(bot, PRACTITIONER)
     await press(bot, PRACTITIONER, "edit")  # the first Edit button: about you
-    data = submit_data(bot.connector.last_card())
+    data = step_data(shown(bot, PRACTITIONER))
     assert data["step"] == "reporter"
     await press(bot, PRACTITIONER, **{**STEPS["reporter"], "role": "School nurse"})
 
-    review = text_of(bot.connector.last_card())
+    review = text_of(shown(bot, PRACTITIONER))
     assert "Check and send" in review
     assert "School nurse" in review
 
 
-async def test_sending_twice_creates_one_case(bot: BotUnderTest) -> None:
+async def test_sending_twice_creates_one_case_and_says_when_it_was_sent(
+    bot: BotUnderTest,
+) -> None:
     await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
     await fill_in(bot, PRACTITIONER)
-    send = {**submit_data(bot.connector.last_card(), "submit")}
+    review = shown(bot, PRACTITIONER)
 
-    await bot.send(bot.teams.personal_submit(PRACTITIONER, send))
-    await bot.send(bot.teams.personal_submit(PRACTITIONER, send))
+    await press(bot, PRACTITIONER, "submit", card=review)
+    again = await press(bot, PRACTITIONER, "submit", card=review)
 
-    assert "already sent as **NL-2026-0001**" in bot.connector.texts()[-1]
+    assert again["type"] == "application/vnd.microsoft.card.adaptive", "not a red error"
+    text = text_of(again["value"])
+    assert "Already sent, as NL-2026-0001" in text
+    assert "This notification was sent at 10:00" in text
+    assert buttons(again["value"]) == []
     assert await case_count(bot) == 1
 
 
@@ -263,9 +417,9 @@ async def test_a_notification_in_progress_survives_a_restart(make_bot) -> None: 
     await fill_in(first, PRACTITIONER, upto="child")
 
     restarted: BotUnderTest = await make_bot()
-    await press(restarted, PRACTITIONER, **STEPS["child"])
+    answer = await press(restarted, PRACTITIONER, card=shown(first, PRACTITIONER), **STEPS["child"])
 
-    assert "Step 5 of 6" in text_of(restarted.connector.last_card())
+    assert "Step 5 of 6" in text_of(answer["value"])
 
 
 async def test_notify_in_a_channel_moves_to_a_personal_chat(bot: BotUnderTest) -> None:

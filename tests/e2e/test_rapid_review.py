@@ -36,7 +36,7 @@ from tests.e2e.reminders_support import (
     register,
 )
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
-from tests.e2e.test_notification_journey import CANARY_NAME, fill_in, press
+from tests.e2e.test_notification_journey import CANARY_NAME, fill_in, press, shown
 from tests.harness.activities import TeamsUser, personal_conversation_id, thread_id
 from tests.harness.canary import assert_no_canaries, channel_posts, log_records
 
@@ -167,7 +167,8 @@ def ballot(user: TeamsUser, choice: str, *criteria: str) -> dict[str, Any]:
     return {"choice": choice, "criteria": ",".join(criteria), "rationale": RATIONALES[user.name]}
 
 
-async def write_report(bot: BotUnderTest, lead: TeamsUser, **answers: str) -> None:
+async def write_report(bot: BotUnderTest, lead: TeamsUser, **answers: str) -> str:
+    """The lead writes and sends the report on its one card; returns the receipt's text."""
     await bot.send(bot.teams.personal_message(lead, f"report {REF}"))
     if answers.get("nil_return") == "true":
         await press(bot, lead, nil_return="true", nil_reason=answers["nil_reason"], facts="")
@@ -175,8 +176,9 @@ async def write_report(bot: BotUnderTest, lead: TeamsUser, **answers: str) -> No
         await press(bot, lead, nil_return="false", nil_reason="", facts=answers["facts"])
         await press(bot, lead, actions=answers["actions"])
         await press(bot, lead, learning=answers["learning"], welfare_considered="true", welfare="")
-    assert "Check and send" in text_of(bot.connector.last_card())
-    await press(bot, lead, "submit")
+    assert "Check and send" in text_of(shown(bot, lead))
+    sent = await press(bot, lead, "submit")
+    return text_of(sent["value"])
 
 
 @pytest.fixture
@@ -227,24 +229,26 @@ async def test_a_full_rapid_review_from_the_agencies_to_the_panel(
 
     # 2. Reports: the school twice (the second replaces the first), the police a nil return,
     # the council a day late.
-    await write_report(bot, AMIRA, facts="First draft.", actions="None yet.", learning="Unsure.")
-    assert "has been sent to the Hub" in bot.connector.texts()[-1]
-    await write_report(
+    first = await write_report(
+        bot, AMIRA, facts="First draft.", actions="None yet.", learning="Unsure."
+    )
+    assert "has been sent to the Hub" in first
+    second = await write_report(
         bot, AMIRA, facts=SCHOOL_FACTS, actions="Referral to MASH made.", learning="Escalation."
     )
-    assert "replaces your earlier version" in bot.connector.texts()[-1]
+    assert "replaces your earlier version" in second
     await write_report(bot, DAVID, nil_return="true", nil_reason="No police contact with family.")
     await bot.send(bot.teams.personal_message(PRACTITIONER, f"report {REF}"))
     assert "can't submit an agency report" in bot.connector.texts()[-1]
     clock.set(datetime(2026, 12, 4, 10, tzinfo=UTC))
-    await write_report(
+    late = await write_report(
         bot,
         OMAR,
         facts="Early help closed in October.",
         actions="Case reopened.",
         learning="Step-down.",
     )
-    assert "recorded as late" in bot.connector.texts()[-1]
+    assert "recorded as late" in late
     await deliver(bot, clock.now)
     assert await count(bot, AgencyReportRow) == 3
     trail = [e.kind for e in (await stored_case(bot)).events]

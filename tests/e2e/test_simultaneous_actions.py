@@ -26,8 +26,8 @@ from tests.e2e.clocks import AdvancingClock
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, PARTNERS_CHANNEL, register, work
 from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
-from tests.e2e.test_notification_journey import fill_in, press, submit_data
-from tests.harness.activities import TeamsUser, personal_conversation_id, thread_id
+from tests.e2e.test_notification_journey import fill_in, press, shown, submit_data
+from tests.harness.activities import TeamsUser, thread_id
 
 ROUNDS = int(os.environ.get("SIMULTANEOUS_ROUNDS", "3"))
 CSPRG_CHANNEL = thread_id("CSPR Group channel")
@@ -88,7 +88,7 @@ async def review_ready(bot: BotUnderTest, lead: TeamsUser, reference: str) -> di
     await press(bot, lead, nil_return="false", nil_reason="", facts="Seen at school weekly.")
     await press(bot, lead, actions="Referral made.")
     await press(bot, lead, learning="Escalation.", welfare_considered="true", welfare="")
-    review = bot.connector.cards(personal_conversation_id(lead.id))[-1]
+    review = shown(bot, lead)
     assert "Check and send" in text_of(review)
     return submit_data(review, "submit")
 
@@ -124,14 +124,14 @@ async def one_round(bot: BotUnderTest, clock: AdvancingClock, number: int) -> No
 
     # Three agencies press Send at the same moment.
     sends = [await review_ready(bot, lead, reference) for lead in LEADS.values()]
-    await asyncio.gather(
+    answers = await asyncio.gather(
         *(
-            bot.send(bot.teams.personal_submit(lead, data))
+            bot.send(bot.teams.card_action(lead, "card.step", data))
             for lead, data in zip(LEADS.values(), sends, strict=True)
         )
     )
-    for lead in LEADS.values():
-        said = bot.connector.texts(personal_conversation_id(lead.id))[-1]
+    for answer in answers:
+        said = text_of(answer.body["value"])
         assert "has been sent to the Hub" in said, said
     case = await stored_case(bot, reference)
     assert [e.kind for e in case.events].count("rapid_review.agency_submitted") == 3

@@ -19,7 +19,7 @@ from storage.db import create_engine
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import deliver, register
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER
-from tests.e2e.test_notification_journey import STEPS, fill_in, press, text_of
+from tests.e2e.test_notification_journey import STEPS, fill_in, press, shown, text_of
 
 CANARY_NAME = "Ottoline Brackenfurze"
 CANARY_SUMMARY = "Canary summary: left alone with the lodger over half term"
@@ -71,7 +71,7 @@ async def test_a_notifications_draft_and_details_are_unreadable_in_every_table(
         **{**STEPS["identifiers"], "full_name": CANARY_NAME, "summary": CANARY_SUMMARY},
     )
 
-    review = text_of(bot.connector.last_card())
+    review = text_of(shown(bot, PRACTITIONER))
     assert "Check and send" in review
     assert CANARY_SUMMARY in review, "the practitioner sees their answers to check"
     draft = await text_at_rest(bot)
@@ -79,7 +79,7 @@ async def test_a_notifications_draft_and_details_are_unreadable_in_every_table(
     assert leaks(draft) == {}
 
     await press(bot, PRACTITIONER, "submit")
-    assert "Notification received: NL-2026-0001" in text_of(bot.connector.last_card())
+    assert "Notification received: NL-2026-0001" in text_of(shown(bot, PRACTITIONER))
     await deliver(bot, FIXED_NOW)  # the Hub channel's card, from the outbox
 
     sent = await text_at_rest(bot)

@@ -6,6 +6,8 @@ import dataclasses
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialogs.notification_form import FormOptions, build, read_step, review_sections
 from safeguarding.errors import InvalidInput
@@ -20,7 +22,9 @@ from safeguarding.notification import (
     Route,
     check_dates,
     check_details,
+    check_initials,
     decide_route,
+    possible_names,
 )
 
 TODAY = date(2026, 11, 26)
@@ -192,7 +196,7 @@ def test_card_answers_build_the_notification_and_read_back_in_words() -> None:
             {"age_band": "16_17", "care_leaver": "true", "care_leaver_age": "20"},
             "in the age band",
         ),
-        ("identifiers", {"initials": "J0hn"}, "one to three letters"),
+        ("identifiers", {"initials": "J0hn"}, "no digits"),
         ("reporter", {"agency": ["Police"], "role": "x"}, "couldn't read"),
     ],
 )
@@ -201,3 +205,60 @@ def test_bad_answers_are_refused_with_a_specific_message(
 ) -> None:
     with pytest.raises(InvalidInput, match=f"(?i){message}"):
         read_step(step, values, today=TODAY, options=OPTIONS)
+
+
+# -- initials and names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("zj", "ZJ"), ("J.S.", "JS"), ("j s", "JS"), ("ABCD", "ABCD"), ("", ""), (" Z ", "Z")],
+)
+def test_initials_are_kept_as_capitals(typed: str, kept: str) -> None:
+    assert check_initials(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("Zephyr Jones", "looks like a name"),
+        ("Zephyr", "at most 4 letters"),
+        ("J5", "no digits"),
+        ("J_S", "letters only"),
+    ],
+)
+def test_what_is_not_initials_is_refused_with_the_reason_not_cut_short(
+    typed: str, why: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_initials(typed)
+    assert why in refused.value.user_message
+
+
+@given(st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=5, max_size=30))
+def test_initials_are_never_silently_shortened(typed: str) -> None:
+    try:
+        kept = check_initials(typed)
+    except InvalidInput:
+        return
+    assert len(kept) == len(typed)
+
+
+def test_a_full_name_in_the_summary_is_noticed_but_services_are_not() -> None:
+    summary = (
+        "Zephyrine Quibbleworth was found unresponsive at home. Humberside Police and "
+        "The Hospital were called on Monday."
+    )
+    assert possible_names(summary) == ("Zephyrine Quibbleworth",)
+    assert possible_names("Found at home by a parent; ambulance called.") == ()
+
+
+def test_the_identifiers_step_refuses_a_name_in_the_initials_box() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_step(
+            "identifiers",
+            {"initials": "Zephyr Jones", "summary": "Found at home."},
+            today=TODAY,
+            options=OPTIONS,
+        )
+    assert "looks like a name" in refused.value.user_message
