@@ -49,6 +49,11 @@ class Action(StrEnum):
     VERIFY_TRAIL = "verify_trail"
     RUN_RETENTION = "run_retention"
     MANAGE_LEGAL_HOLD = "manage_legal_hold"  # hold / release a case against retention
+    # An action's owner updates their own action (the plan checks whose it is).
+    UPDATE_OWN_ACTION = "update_own_action"
+    VIEW_ACTIONS = "view_actions"  # one's own and one's agency's actions; the plans they are in
+    SIGN_OFF_ACTION_PLAN = "sign_off_action_plan"  # the partners, at the Board
+    VIEW_BOARD_REPORT = "view_board_report"  # every case's clocks and open actions, no child data
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -93,6 +98,13 @@ POLICY: Final[Mapping[Action, frozenset[Role]]] = {
     Action.VERIFY_TRAIL: frozenset({Role.ADMIN}),
     Action.RUN_RETENTION: frozenset({Role.ADMIN}),
     Action.MANAGE_LEGAL_HOLD: frozenset({Role.ADMIN}),
+    # Anyone in the directory may own an action; the plan checks the action is theirs.
+    Action.UPDATE_OWN_ACTION: _EVERYONE,
+    Action.VIEW_ACTIONS: _EVERYONE,
+    # "Action plan will be signed off by the safeguarding partners at the Children's MARS
+    # Board" (the procedure).
+    Action.SIGN_OFF_ACTION_PLAN: _PARTNERS,
+    Action.VIEW_BOARD_REPORT: _HUB | _PARTNERS,
 }
 
 _DESCRIPTIONS: Final[Mapping[Action, str]] = {
@@ -123,6 +135,10 @@ _DESCRIPTIONS: Final[Mapping[Action, str]] = {
     Action.VERIFY_TRAIL: "verify the evidence trail",
     Action.RUN_RETENTION: "run the retention policy",
     Action.MANAGE_LEGAL_HOLD: "place or release a legal hold",
+    Action.UPDATE_OWN_ACTION: "update an action",
+    Action.VIEW_ACTIONS: "see actions",
+    Action.SIGN_OFF_ACTION_PLAN: "record the Board's sign-off of an action plan",
+    Action.VIEW_BOARD_REPORT: "see the Board report",
 }
 
 

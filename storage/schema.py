@@ -7,6 +7,7 @@ that is not imported here would be invisible to that check. Add each new rows mo
 from __future__ import annotations
 
 import storage.access_log  # who viewed which case
+import storage.action_plans  # action plans, their actions and follow-ups sent
 import storage.channels  # registered channels
 import storage.conversations  # conversation references
 import storage.details  # encrypted case details

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from safeguarding.trail import TrailKeys
 from storage.access_log import AccessLogRepository
+from storage.action_plans import ActionPlanRepository
 from storage.channels import ChannelRepository
 from storage.conversations import ConversationRepository
 from storage.details import CaseDetailsRepository, Cipher
@@ -105,6 +106,10 @@ class _Repositories:
     @cached_property
     def retention(self) -> RetentionRepository:
         return RetentionRepository(self.session, cipher=self._cipher)
+
+    @cached_property
+    def action_plans(self) -> ActionPlanRepository:
+        return ActionPlanRepository(self.session, cipher=self._cipher)
 
 
 class UnitOfWork:
@@ -214,6 +219,10 @@ class UnitOfWork:
     @property
     def retention(self) -> RetentionRepository:
         return self._open.retention
+
+    @property
+    def action_plans(self) -> ActionPlanRepository:
+        return self._open.action_plans
 
     async def commit(self) -> None:
         """Make the action's changes permanent. Work after a commit starts a new transaction.

@@ -57,6 +57,10 @@ view_directory             . . Y . . . . . Y
 verify_trail               . . . . . . . . Y
 run_retention              . . . . . . . . Y
 manage_legal_hold          . . . . . . . . Y
+update_own_action          Y Y Y Y Y Y Y Y Y
+view_actions               Y Y Y Y Y Y Y Y Y
+sign_off_action_plan       . . . . . Y . . .
+view_board_report          . . Y . . Y . . .
 """
 
 
