@@ -9,7 +9,7 @@ from bot_app.cases.views import CaseViews
 from bot_app.core.service_urls import LOOPBACK_HOSTS
 from bot_app.core.signed_links import Directory
 from bot_app.core.transactions import Transactions
-from bot_app.dashboard.action_plans import ActionPlans, NotYetAvailable
+from bot_app.dashboard.action_plans import ActionPlans, StoredActionPlans
 from bot_app.dashboard.handlers import Dashboard
 from bot_app.dashboard.services import DashboardSettings
 from bot_app.dashboard.sessions import session_key
@@ -48,7 +48,7 @@ def build_dashboard(
             signing_key=signing_key,
         ),
         tokens=TeamsTokens(sso, keys),
-        plans=plans or NotYetAvailable(),
+        plans=plans or StoredActionPlans(views.settings.calendar),
         session_key=session_key(signing_key),
         session_lifetime=timedelta(minutes=settings.tab_session_minutes),
         local=is_local(settings),

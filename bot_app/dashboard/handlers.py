@@ -248,8 +248,7 @@ async def evidence(request: web.Request, viewer: Viewer) -> web.StreamResponse:
 
 
 BOARD_REFUSED: Final = (
-    "The Board report covers every case, so it is for the Hub, the CSPR Group, the "
-    "safeguarding partners and administrators."
+    "The Board report covers every case, so it is for the Hub and the safeguarding partners."
 )
 
 
@@ -319,18 +318,18 @@ def _start_session(
         d.session_key, person_id, via=via, now=d.now(), lifetime=d.session_lifetime
     )
     secure = not d.local
-    response.set_cookie(
-        COOKIE_NAME,
-        value,
-        path="/tab",
-        max_age=int(d.session_lifetime.total_seconds()),
-        httponly=True,
-        secure=secure,
-        # In the Teams iframe the tab is a third party: only SameSite=None reaches it (and
-        # browsers accept that only with Secure). Locally the page is first-party.
-        samesite="None" if secure else "Lax",
-        partitioned=True if secure else None,
-    )
+    # Written by hand: Python 3.11's http.cookies refuses the Partitioned attribute. In the
+    # Teams iframe the tab is a third party: only SameSite=None reaches it, browsers accept
+    # that only with Secure, and Partitioned (CHIPS) keeps it working where third-party
+    # cookies are blocked. Locally (http://localhost, first-party) it is SameSite=Lax.
+    attributes = [
+        f"{COOKIE_NAME}={value}",
+        "Path=/tab",
+        f"Max-Age={int(d.session_lifetime.total_seconds())}",
+        "HttpOnly",
+        *(["Secure", "SameSite=None", "Partitioned"] if secure else ["SameSite=Lax"]),
+    ]
+    response.headers.add("Set-Cookie", "; ".join(attributes))
 
 
 async def teams_signin(request: web.Request) -> web.StreamResponse:

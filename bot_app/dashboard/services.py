@@ -181,7 +181,7 @@ async def case_page(
         reasons_shown=in_full,
         votes=_votes(case) if in_full else None,
         disputes=disputes,
-        plan=await plans.plan(uow, case),
+        plan=await plans.plan(uow, case, cmd.viewer),
         details=details,
         may_see_details=in_full,
         may_export=can(cmd.viewer, Action.EXPORT_EVIDENCE),
@@ -260,9 +260,9 @@ async def board(
     settings: DashboardSettings,
     plans: ActionPlans,
 ) -> Board | None:
-    """The Board's figures over every case, open and closed; ``None`` for someone who may
-    not see every case (the figures are about all of them)."""
-    if not can(viewer, Action.LIST_ALL_CASES):
+    """The Board's figures over every case, open and closed; ``None`` for someone whose role
+    does not read the Board report (the figures are about every case)."""
+    if not can(viewer, Action.VIEW_BOARD_REPORT):
         return None
     today = settings.calendar.local_date(now)
     cases = await uow.cases.list_recent(limit=CASES_SHOWN * 4)
@@ -275,14 +275,11 @@ async def board(
             t := time_to_panel(c, clocks[str(c.reference)], today=today, calendar=settings.calendar)
         )
     ]
-    open_cases = [c for c in cases if c.is_open]
     return Board(
         today=today,
         tallies=tuple(clocks_kept((k for ks in clocks.values() for k in ks), today=today)),
         times=tuple(times),
-        actions=tuple(
-            actions_by_agency_and_age(await plans.open_actions(uow, open_cases), today=today)
-        ),
+        actions=tuple(actions_by_agency_and_age(await plans.open_actions(uow), today=today)),
         actions_available=plans.available,
         cases=tuple(
             case_row(

@@ -9,8 +9,9 @@ Today is Thursday 26 November 2026 (``FIXED_NOW``). The cases:
 * NL-2026-0002: notified by Amira Khan (the school); aware Monday 2 November: the Panel
   notification was due Monday 9 November - red.
 * NL-2026-0003: notified by Amira Khan; aware Thursday 1 October, Panel notified on time
-  (5 October), the rapid review sent late (30 October, due 22 October); with the Panel. A
-  CSPR Group vote closed.
+  (5 October), the rapid review sent late (30 October, due 22 October), the Panel's answer
+  overdue (due 20 November). A CSPR Group vote closed; an action plan of two actions agreed
+  on 2 November (the school's, Amira's; the hospital trust's, Tom's).
 * NL-2026-0004: closed in July: Panel notified on time.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from html import unescape
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -26,9 +28,11 @@ from aiohttp.test_utils import TestClient
 from bot_app.keys import cipher, data_keys, trail_keys
 from bot_app.settings import Settings
 from safeguarding import milestones as m
+from safeguarding.action_plans import PlanOwner, add_action, plan_of
 from safeguarding.case import Actor, Case, Stage
-from safeguarding.rapid_review import VOTE_CLOSED
+from safeguarding.rapid_review import VOTE_CLOSED, VOTE_OPENED
 from safeguarding.reference import CaseReference
+from safeguarding.roles import Person
 from storage.db import create_engine, session_factory
 from storage.uow import UnitOfWork
 from tests.e2e.seed import HUB, MEMBER, PRACTITIONER, demo_user
@@ -39,6 +43,7 @@ SCHOOL = "Riverside Primary School"
 REASON = "The family moved between two councils in 2025"
 CHILD_INITIALS = "ZQ"
 CHILD_NAME = "Zebedee Quill"
+ACTION_TEXT = "Review the school's referral threshold with the council"
 
 
 def _at(day: date, hour: int = 9) -> datetime:
@@ -99,6 +104,17 @@ def dashboard_cases() -> list[Case]:
     third.move_to(Stage.RAPID_REVIEW, actor=hub, at=_at(date(2026, 10, 6)))
     third.move_to(Stage.RECOMMENDATION, actor=hub, at=_at(date(2026, 10, 20)))
     third.record(
+        VOTE_OPENED,
+        actor=hub,
+        at=_at(date(2026, 10, 20), 10),
+        what="CSPR Group vote opened (round 1), closing Friday 23 October 2026.",
+        data={
+            "round": 1,
+            "seats": [{"seat": member.id, "name": member.name}],
+            "closes_on": "2026-10-23",
+        },
+    )
+    third.record(
         VOTE_CLOSED,
         actor=hub,
         at=_at(date(2026, 10, 23)),
@@ -128,6 +144,22 @@ def dashboard_cases() -> list[Case]:
         data={"sent_on": "2026-10-30"},
     )
     third.move_to(Stage.WITH_PANEL, actor=hub, at=_at(date(2026, 10, 30), 11))
+    for agency, owner, due in (
+        (SCHOOL, LEAD, date(2026, 12, 18)),
+        (TRUST, PRACTITIONER, date(2027, 1, 15)),
+    ):
+        add_action(
+            third,
+            description=ACTION_TEXT,
+            agency=agency,
+            owner=Person(object_id=owner.aad_object_id, name=owner.name, agency=agency),
+            due_on=due,
+            national=False,
+            actor=hub,
+            at=_at(date(2026, 11, 2)),
+            today=date(2026, 11, 2),
+            default_owner=PlanOwner.CSPRG,
+        )
 
     fourth = _case(4, date(2026, 7, 1), notifier=LEAD, agency=SCHOOL, route="serious")
     fourth.record(
@@ -163,6 +195,9 @@ async def store_dashboard_cases(settings: Settings) -> list[str]:
         async with unit as uow:
             for case in cases:
                 await uow.cases.add(case)
+            await uow.action_plans.save(
+                plan_of(cases[2]), now=_at(date(2026, 11, 2)), first_follow_up=lambda _a: None
+            )
             await uow.details.put(
                 "NL-2026-0001",
                 {"initials": CHILD_INITIALS, "full_name": CHILD_NAME, "summary": "Found at home."},
@@ -211,4 +246,5 @@ def _cookie(set_cookies: list[str]) -> str:
 
 def visible_text(html: str) -> str:
     """The page's text, as a person reads it (tags dropped, entities kept as written)."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    inline = re.sub(r"</?(strong|span|a|em|code)\b[^>]*>", "", html)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline)))
