@@ -63,6 +63,21 @@ e2e: install node_modules/.package-lock.json
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install -y chromium (or set CHROMIUM=)"; exit 2; }
 	CHROMIUM=$(CHROMIUM) PYTHON=$(abspath $(PY)) node --test --test-reporter=spec e2e/playground.test.mjs
 
+# The case dashboard (the Teams tab) in headless Chromium, as a Hub officer and a practitioner,
+# with the axe accessibility check; screenshots in e2e/artifacts/dashboard/.
+.PHONY: dashboard-e2e vendor-teams-js
+dashboard-e2e: install node_modules/.package-lock.json
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install -y chromium (or set CHROMIUM=)"; exit 2; }
+	CHROMIUM=$(CHROMIUM) PYTHON=$(abspath $(PY)) node --test --test-reporter=spec e2e/dashboard.test.mjs
+
+# The Teams JavaScript client library the tab page loads, copied from the pinned npm package
+# into the folder the service serves (no CDN, no build step). Run after changing its version.
+TEAMS_JS := bot_app/dashboard/static/teams-js
+vendor-teams-js: node_modules/.package-lock.json
+	cp node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js $(TEAMS_JS)/
+	cp node_modules/@microsoft/teams-js/LICENSE $(TEAMS_JS)/
+	node -e 'console.log("@microsoft/teams-js " + require("@microsoft/teams-js/package.json").version + " (dist/umd/MicrosoftTeams.min.js), copied by: make vendor-teams-js")' > $(TEAMS_JS)/VERSION
+
 # -- performance (bench/RESULTS.md); not part of `make test` -------------------------------
 .PHONY: bench
 # The Agents SDK echo runs if this venv has the `bench` extra (pip install -e '.[bench]') or

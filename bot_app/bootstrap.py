@@ -29,6 +29,8 @@ from bot_app.core.access import CaseAccess
 from bot_app.core.people import DirectoryPeople, People
 from bot_app.core.routing import Router
 from bot_app.core.transactions import Transactions
+from bot_app.dashboard.bootstrap import build_dashboard
+from bot_app.dashboard.handlers import add_dashboard_routes
 from bot_app.disputes.handlers import DisputesHandlers
 from bot_app.disputes.messages import DisputeMessages
 from bot_app.disputes.scheduled import DisputeTimers
@@ -313,6 +315,18 @@ def build_app(
     add_board_report_routes(
         app,
         BoardDownloads(tx=tx, directory=directory, settings=board, calendar=calendar, now=now),
+    )
+    # The case dashboard: the Teams tab, its sign-in, the Board's charts and exports.
+    add_dashboard_routes(
+        app,
+        build_dashboard(
+            settings,
+            tx=tx,
+            directory=directory,
+            views=case_views,
+            signing_key=evidence.signing_key,
+            now=now,
+        ),
     )
     if directory_file is not None:
         app.on_startup.append(import_on_startup(tx, directory_file, now=now))

@@ -238,3 +238,10 @@ class Settings(BaseSettings):
     # seat) must confirm the Hub's proposal to close a case as not meeting the criteria; 0 =
     # every core member in the directory.
     closure_confirmations: int = Field(default=0, ge=0)
+
+    # -- the case dashboard (the Teams tab, README "Case dashboard") ---
+    # Where Entra publishes the keys that sign Teams single sign-on tokens (OpenID
+    # configuration). Empty = Entra's public cloud; tests and sovereign clouds set their own.
+    tab_openid_metadata_url: str = ""
+    # How long a dashboard session lasts before the tab signs the person in again.
+    tab_session_minutes: int = Field(default=30, ge=5, le=480)
