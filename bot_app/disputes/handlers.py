@@ -216,6 +216,9 @@ class DisputesHandlers:
         index = STEPS.index(payload.step)
         if payload.move == "back":
             return ShowCard(self._form(payload, STEPS[max(index - 1, 0)], draft))
+        gap = first_unanswered(draft) if payload.step == "review" else None
+        if gap is not None:  # a review card that does not carry every answer
+            return ShowCard(self._form(payload, gap, draft, views.RAISE_INCOMPLETE))
         try:
             kept = read_step(payload.step, draft)
         except InvalidInput as error:
@@ -223,9 +226,6 @@ class DisputesHandlers:
         draft.update(kept)
         if payload.step != "review" or payload.move != "raise":
             return ShowCard(self._form(payload, STEPS[min(index + 1, len(STEPS) - 1)], draft))
-        gap = first_unanswered(draft)
-        if gap is not None:  # a review card that does not carry every answer
-            return ShowCard(self._form(payload, gap, draft, views.RAISE_INCOMPLETE))
         request = build(token, str(reference), {k: draft[k] for k in ANSWERS})
         cmd = services.RaiseDispute(
             reference=reference,
