@@ -1129,6 +1129,14 @@ def monitoring_period(
     return months - months % every_months
 
 
+def deferral_due(review: Review, today: date) -> date | None:
+    """The day set to look again at a deferred publication, once it has come (else None)."""
+    plan = review.publication
+    if plan is None or plan.deferral is None or review.published_on is not None:
+        return None
+    return plan.deferral.review_on if today >= plan.deferral.review_on else None
+
+
 def _is_month_end(day: date) -> bool:
     return date.fromordinal(day.toordinal() + 1).month != day.month
 

@@ -4,12 +4,14 @@
   family's involvement): ``review-card:{reference}:{activity}``, once per request.
 * The partners' monitoring prompt goes to the Hub channel (or each Hub officer when there is
   none), carrying only the reference, the stage and the deadline:
-  ``review-monitoring:{reference}:{period}`` - one key per period, so it is queued once.
+  ``review-monitoring:{reference}:{period}`` - one key per period, so it is queued once;
+  likewise the Hub's prompt to look again at a deferred publication on the date set,
+  ``review-deferral:{reference}:{date}``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot_app.core.people import People
 from bot_app.core.posting import post_to_hub, post_to_person
@@ -21,6 +23,10 @@ from storage.uow import UnitOfWork
 
 def monitoring_key(reference: str, period: int) -> str:
     return f"review-monitoring:{reference}:{period}"
+
+
+def deferral_key(reference: str, review_on: date) -> str:
+    return f"review-deferral:{reference}:{review_on.isoformat()}"
 
 
 class ReviewMessages:
@@ -60,4 +66,18 @@ class ReviewMessages:
             people=self._people,
             now=now,
             summary=f"Review monitoring: case {reference}",
+        )
+
+    async def deferral_due(
+        self, uow: UnitOfWork, case: Case, review_on: date, card: Card, *, now: datetime
+    ) -> list[str]:
+        reference = str(case.reference)
+        return await post_to_hub(
+            uow,
+            card,
+            deferral_key(reference, review_on),
+            reference,
+            people=self._people,
+            now=now,
+            summary=f"Deferred publication to review: case {reference}",
         )

@@ -6,14 +6,15 @@ the review is complete, the Hub channel gets a prompt carrying the case referenc
 and the deadline. A prompt is recorded on the case (``review_monitoring.prompted`` with its
 period) in the same transaction as its outbox message, whose key names the period too: so it
 is sent once per period on any number of workers, and after downtime only the latest period
-is caught up. Each case runs in its own unit of work: one that fails is logged and the
+is caught up. When a deferred publication's review date comes, the Hub is prompted once to
+look at it again. Each case runs in its own unit of work: one that fails is logged and the
 others go on. Time comes only from the tick.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import partial
 from typing import Final
 
@@ -22,6 +23,7 @@ from bot_app.reviews.messages import ReviewMessages
 from bot_app.reviews.views import ReviewViews
 from safeguarding import reviews as rv
 from safeguarding.case import SYSTEM, Case
+from safeguarding.clocks import format_day
 from safeguarding.reference import CaseReference
 from storage.uow import UnitOfWork
 
@@ -31,10 +33,17 @@ MAX_OPEN_CASES: Final = 10_000
 # data: {"period"}. Not a "review." kind: a prompt is not a step of the review, so the
 # review card drawn before it stays current.
 PROMPTED: Final = "review_monitoring.prompted"
+# The Hub was prompted to look again at a deferred publication. data: {"review_on"}
+DEFERRAL_PROMPTED: Final = "review_monitoring.deferral_due"
 
 
 def prompted(case: Case, period: int) -> bool:
     return any(e.kind == PROMPTED and e.data.get("period") == period for e in case.events)
+
+
+def deferral_prompted(case: Case, review_on: date) -> bool:
+    day = review_on.isoformat()
+    return any(e.kind == DEFERRAL_PROMPTED and e.data.get("review_on") == day for e in case.events)
 
 
 class ReviewMonitoring:
@@ -66,35 +75,53 @@ class ReviewMonitoring:
             if review is None or not rv.is_active(case):
                 continue
             period = rv.monitoring_period(review, today)
-            if period is None or prompted(case, period):
+            review_on = rv.deferral_due(review, today)
+            due = (period is not None and not prompted(case, period)) or (
+                review_on is not None and not deferral_prompted(case, review_on)
+            )
+            if not due:
                 continue
             try:
-                sent += await self._tx.run(
-                    partial(self._prompt, reference=case.reference, period=period, now=now)
-                )
+                sent += await self._tx.run(partial(self._prompt, reference=case.reference, now=now))
             except Exception:
                 log.exception("review monitoring of %s failed; the others go on", case.reference)
         return sent
 
-    async def _prompt(
-        self, uow: UnitOfWork, *, reference: CaseReference, period: int, now: datetime
-    ) -> int:
+    async def _prompt(self, uow: UnitOfWork, *, reference: CaseReference, now: datetime) -> int:
         case = await uow.cases.get(reference)  # fresh: another worker may have sent it
         review = rv.review_of(case)
-        if review is None or prompted(case, period):
+        if review is None:
             return 0
         today = self._views.calendar.local_date(now)
-        card = self._views.monitoring(case, review, period, today)
-        if not await self._messages.monitoring(uow, case, period, card, now=now):
-            log.error("no Hub channel or Hub officer for the monitoring prompt of %s", reference)
+        sent = 0
+        period = rv.monitoring_period(review, today)
+        if period is not None and not prompted(case, period):
+            card = self._views.monitoring(case, review, period, today)
+            if await self._messages.monitoring(uow, case, period, card, now=now):
+                case.record(
+                    PROMPTED,
+                    actor=SYSTEM,
+                    at=now,
+                    what="The partners were prompted to check the review's time and quality "
+                    f"(month {period}).",
+                    data={"period": period},
+                )
+                sent += 1
+        review_on = rv.deferral_due(review, today)
+        if review_on is not None and not deferral_prompted(case, review_on):
+            card = self._views.deferral_due(case, review_on, today)
+            if await self._messages.deferral_due(uow, case, review_on, card, now=now):
+                case.record(
+                    DEFERRAL_PROMPTED,
+                    actor=SYSTEM,
+                    at=now,
+                    what="The Hub was prompted to review the deferred publication "
+                    f"({format_day(review_on)}).",
+                    data={"review_on": review_on.isoformat()},
+                )
+                sent += 1
+        if not sent:
+            log.error("no Hub channel or Hub officer for the review prompts of %s", reference)
             return 0
-        case.record(
-            PROMPTED,
-            actor=SYSTEM,
-            at=now,
-            what=f"The partners were prompted to check the review's time and quality "
-            f"(month {period}).",
-            data={"period": period},
-        )
         await uow.cases.save(case)
-        return 1
+        return sent

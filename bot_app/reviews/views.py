@@ -235,6 +235,18 @@ class ReviewViews:
             prompts=lines,
         )
 
+    def deferral_due(self, case: Case, review_on: date, today: date) -> Card:
+        return self.notice(
+            case,
+            today,
+            headline=f"Deferred publication to review: case {case.reference}",
+            prompts=(
+                f"{format_day(review_on)} was set as the day to look again at the deferred "
+                "publication of this review: re-plan publication or defer it again.",
+                "The detail is in the review card, in a personal chat.",
+            ),
+        )
+
 
 def _row(state: rv.MilestoneState, today: date, manage: bool) -> MilestoneRow:
     if state.done_on is not None:

@@ -16,7 +16,7 @@ from bot_app.cases.messages import HubCards
 from bot_app.cases.services import Refused
 from bot_app.core.transactions import Transactions
 from bot_app.reviews import services
-from bot_app.reviews.messages import ReviewMessages, monitoring_key
+from bot_app.reviews.messages import ReviewMessages, deferral_key, monitoring_key
 from bot_app.reviews.scheduled import PROMPTED, ReviewMonitoring
 from bot_app.reviews.services import Acted, ReviewStep, Step
 from bot_app.reviews.views import ReviewViews
@@ -264,6 +264,17 @@ async def test_a_deferral_for_proceedings_and_a_joint_review_keep_one_timetable(
     ], "one review clock"
     copy = next(c for c in running if c.rule.id.value == "report_copy")
     assert copy.deadline.due == date(2027, 8, 20), "the copy deadline follows the new date"
+
+    # On the day set to look again at the deferral, the Hub is prompted, once.
+    monitoring = ReviewMonitoring(tx=tx, views=REVIEW_VIEWS, messages=ReviewMessages(HubOfficers()))
+    assert await monitoring.tick(at(date(2027, 5, 31))) == 0
+    assert await monitoring.tick(at(date(2027, 6, 1))) == 1
+    assert await monitoring.tick(at(date(2027, 6, 2))) == 0
+    async with tx.unit() as uow:
+        prompt = await uow.outbox.get(
+            f"{deferral_key(str(REFERENCE), date(2027, 6, 1))}:person:hub-1"
+        )
+    assert prompt is not None
 
 
 async def test_the_partners_record_their_response_once_the_panel_has_published(

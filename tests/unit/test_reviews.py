@@ -647,3 +647,23 @@ def test_the_panel_agreeing_a_learning_review_starts_it_on_the_panels_decision()
     assert review is not None
     assert review.kind is ReviewKind.LEARNING
     assert review.started_on == date(2026, 12, 16)
+
+
+def test_a_deferred_publication_is_due_for_review_on_the_day_set() -> None:
+    case = completed_local()
+    day = date(2027, 3, 2)
+    rv.plan_publication(
+        case, publish_on=date(2027, 4, 1), today=day, rules=RULES, confirm_breach=False,
+        actor=HUB, at=at(day),
+    )  # fmt: skip
+    rv.record_process(
+        case, ProcessKind.CORONER, lead_agency="HM Coroner", contact="",
+        status=ProcessStatus.ONGOING, actor=HUB, at=at(day),
+    )  # fmt: skip
+    review = rv.defer_publication(
+        case, process=ProcessKind.CORONER, publish_on=date(2027, 9, 1),
+        review_on=date(2027, 6, 1), reason="Inquest in May.", today=day, rules=RULES,
+        actor=HUB, at=at(day),
+    )  # fmt: skip
+    assert rv.deferral_due(review, date(2027, 5, 31)) is None
+    assert rv.deferral_due(review, date(2027, 6, 1)) == date(2027, 6, 1)
