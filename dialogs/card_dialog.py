@@ -52,6 +52,7 @@ STALE_ON_CARD: Final = (
     "That button was on an earlier step of this form (shown on another device, or pressed "
     "twice). Nothing was changed: here is where you are now."
 )
+RESUMED: Final = "You have this form in progress - here it is. Type **cancel** to stop it."
 NO_LONGER_IN_USE: Final = (
     "This form is no longer in use: nothing from it was sent. If you started a newer one, "
     "carry on there."
@@ -203,7 +204,7 @@ class CardStepDialog(Dialog):
             if self.universal and is_invoke(context):
                 answer(context, await self._inactive_card(turn, value))
                 return Dialog.end_of_turn
-            await say(context, [STALE])
+            await say(context, [RESUMED if self.universal else STALE])
             await self._show(context, state)
             return Dialog.end_of_turn
         if nav == "cancel":

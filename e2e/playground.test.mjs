@@ -5,8 +5,10 @@
 // Three people of the demo directory take part, each in a Playground of their own (it plays one
 // person at a time): Chris Lane, the administrator, registers the Hub channel; Tom Reed, a
 // practitioner, is welcomed, asks for help, shows the deadlines (an Action.Execute button) and
-// notifies a death in his personal chat, step by step; Priya Shah, Hub officer, sees the case
-// card arrive in the Hub channel and records the Panel notification on it (Action.Execute).
+// notifies a death in his personal chat, step by step on ONE card that each Next replaces in
+// place (Action.Execute) and that ends as the receipt; Priya Shah, Hub officer, sees the case
+// card arrive in the Hub channel and records the Panel notification on it (Action.Execute),
+// typing the time as people do ("9.40am").
 //
 // The bot runs as `make run` does (`python -m bot_app`, migrating at start) on an SQLite file
 // of its own; every port is picked free. Screenshots and logs go to e2e/artifacts/.
@@ -298,7 +300,15 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
 
     await say(page, "notify");
     let step = await waitForCard(page, "Step 1 of 6");
-    await choose(page, step, /Your agency/, AGENCY);
+    // The directory knows Tom's agency: it is chosen already.
+    const box = step.getByRole("combobox", { name: /Your agency/ });
+    const agency = await box.evaluate((el) =>
+      [el.value, el.textContent, el.getAttribute("value"), el.getAttribute("aria-valuetext")]
+        .filter(Boolean)
+        .join(" "),
+    );
+    const html = agency.includes(AGENCY) ? "" : await box.evaluate((el) => el.outerHTML);
+    assert.ok(agency.includes(AGENCY), `the agency is pre-filled (shows ${agency}: ${html})`);
     await step.getByRole("textbox", { name: /Your role/ }).fill("Health visitor");
     await step.getByRole("checkbox", { name: /safeguarding lead/ }).check();
     await next(page, 1);
@@ -332,7 +342,12 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
     await screenshot(page, "notify-check-and-send");
     await review.getByRole("button", { name: "Send to the Hub" }).click();
 
-    await waitForCard(page, `Notification received: ${REFERENCE}`);
+    const receipt = await waitForCard(page, `Notification received: ${REFERENCE}`);
+    await receipt.getByText(/Sent to the Hub by Tom Reed at \d\d:\d\d/).waitFor();
+    assert.equal(await receipt.getByRole("button").count(), 0, "the receipt has no live buttons");
+    // One card for the whole notification, replaced in place at every step.
+    const forms = page.locator(".ac-adaptiveCard", { hasText: /Notify a serious incident|Check and send|Notification received/ });
+    assert.equal(await forms.count(), 1, "the notification left one card in the chat");
     await screenshot(page, "notify-received");
   });
 
@@ -351,8 +366,15 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
     const page = hub.page;
     const hubCard = card(page, `Case ${REFERENCE}`);
     await hubCard.getByRole("button", { name: "Record Panel notification" }).click();
+    // Typed as people do; before 9.40 in the morning (London), a time that has passed.
+    const london = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hour12: false,
+    }).format(new Date());
+    const typed = london >= "09:40" ? "9.40am" : "12.01am";
+    await hubCard.getByRole("textbox", { name: /Time/ }).fill(typed);
     await hubCard.getByRole("button", { name: "Record", exact: true }).click();
-    await waitForCard(page, "Panel notified on");
+    const recorded = await waitForCard(page, "Panel notified on");
+    await recorded.getByText(typed === "9.40am" ? /at 09:40/ : /at 00:01/).first().waitFor();
     await screenshot(page, "hub-records-panel-notification");
   });
 });

@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.reminders_support import HUB_CHANNEL, Clock, deliver
+from tests.e2e.seed import PRACTITIONER
 from tests.e2e.test_notification_journey import buttons, press, shown, text_of
 from tests.e2e.test_rapid_review import AMIRA, REF, SCHOOL, hub_action, journey
 from tests.harness.activities import TeamsUser, personal_conversation_id
@@ -116,3 +117,19 @@ async def test_an_agency_nobody_leads_is_named_to_the_hub_not_asked_in_its_chann
     assert f"{TRUST} has no safeguarding lead in the directory" in text_of(notice)
     assert "grant <email> agency_lead" in text_of(notice)
     assert buttons(notice) == []
+
+
+async def test_someone_without_the_role_pressing_a_report_card_is_refused_and_nothing_changes(
+    journey: tuple[BotUnderTest, Clock],
+) -> None:
+    bot, clock = journey
+    await ask(bot, clock, SCHOOL)
+    await bot.send(bot.teams.personal_message(AMIRA, f"report {REF}"))
+    form = shown(bot, AMIRA)
+
+    refused = await press(bot, PRACTITIONER, card=form, nil_return="true", nil_reason="None.")
+    assert refused["type"] == "application/vnd.microsoft.error"
+    assert "can't submit an agency report" in refused["value"]["message"]
+    # Amira's form is as she left it: her next press still works.
+    moved = await press(bot, AMIRA, nil_return="true", nil_reason="No contact with the family.")
+    assert "Check and send" in text_of(moved["value"])

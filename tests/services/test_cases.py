@@ -17,6 +17,7 @@ from safeguarding import milestones, panel
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.case import Stage
 from safeguarding.clocks import STATUTORY_CLOCKS
+from safeguarding.errors import InvalidInput
 from safeguarding.notification import (
     AbuseOrNeglect,
     AgeBand,
@@ -161,7 +162,7 @@ async def test_recording_a_late_panel_notification_moves_the_case_and_updates_th
     tx: Transactions,
 ) -> None:
     command = services.RecordPanelNotified(
-        HUB_OFFICER, REFERENCE, notified_on=date(2026, 12, 3), notified_time="14:30"
+        HUB_OFFICER, REFERENCE, notified_on=date(2026, 12, 3), notified_time="8.30am"
     )
 
     async def record(uow: UnitOfWork) -> object:
@@ -181,13 +182,31 @@ async def test_recording_a_late_panel_notification_moves_the_case_and_updates_th
     assert case.stage is Stage.PANEL_NOTIFIED
     note = VIEWS.card_view(case, LATER.date()).note
     assert note is not None
-    assert "at 14:30 by Hana Hub - late (due" in note
+    assert "at 08:30 by Hana Hub - late (due" in note, "the time as typed, read and kept"
     assert update is not None, "every copy of the Hub card is updated in place"
     async with tx.unit() as uow:
         after = await uow.cases.get(REFERENCE)
     assert [e.kind for e in after.events].count(milestones.PANEL_NOTIFIED) == 1
     assert after.events[-1].kind == panel.REFUSED
     assert after.stage is Stage.PANEL_NOTIFIED
+
+
+async def test_a_panel_notification_later_today_than_now_is_refused_with_the_reason(
+    tx: Transactions,
+) -> None:
+    command = services.RecordPanelNotified(
+        HUB_OFFICER, REFERENCE, notified_on=LATER.date(), notified_time="9.40 pm"
+    )
+
+    async def record(uow: UnitOfWork) -> object:
+        return await services.record_panel_notified(
+            command, uow, now=LATER, today=LATER.date(), views=VIEWS, hub_cards=HUB_CARDS
+        )
+
+    with pytest.raises(InvalidInput, match="can't be in the future: 21:40 today"):
+        await tx.run(record)
+    async with tx.unit() as uow:
+        assert (await uow.cases.get(REFERENCE)).stage is not Stage.PANEL_NOTIFIED
 
 
 async def test_a_panel_notification_in_the_future_is_refused_and_audited(

@@ -123,7 +123,7 @@ async def test_sending_twice_creates_one_case_and_names_it(tx: Transactions) -> 
     second = await _send(tx)
 
     assert isinstance(first, CaseOpened)
-    assert second == AlreadySent("NL-2026-0001")
+    assert second == AlreadySent("NL-2026-0001", NOW), "with when it was sent"
     third = await _send(tx, token="token-2")
     assert isinstance(third, CaseOpened)
     assert str(third.case.reference) == "NL-2026-0002", "no number was used up by the repeat"
@@ -148,7 +148,7 @@ async def test_two_sends_at_the_same_moment_still_create_one_case(tx: Transactio
 
     opened = [r for r in results if isinstance(r, CaseOpened)]
     assert len(opened) == 1
-    assert AlreadySent("NL-2026-0001") in results
+    assert AlreadySent("NL-2026-0001", NOW) in results
     after = await _send(tx, token="token-2")
     assert isinstance(after, CaseOpened)
     assert str(after.case.reference) == "NL-2026-0002", "the losing attempt was rolled back"
