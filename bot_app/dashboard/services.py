@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -95,8 +95,8 @@ async def overview(
     )
 
 
-def _options(values: object) -> tuple[Option, ...]:
-    found = sorted({str(v) for v in values if v}, key=str.casefold)  # type: ignore[attr-defined]
+def _options(values: Iterable[str]) -> tuple[Option, ...]:
+    found = sorted({v for v in values if v}, key=str.casefold)
     return tuple(Option(v, v) for v in found)
 
 
