@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot_app.action_plans.handlers import ActionPlanHandlers
+from bot_app.action_plans.http import BoardDownloads, add_board_report_routes
+from bot_app.action_plans.messages import ActionPlanMessages
+from bot_app.action_plans.scheduled import ActionFollowUps
+from bot_app.action_plans.services import BoardSettings
+from bot_app.action_plans.views import ActionPlanViews, PlanSettings
 from bot_app.admin.directory import directory_source, import_on_startup
 from bot_app.admin.directory_file import load_directory_file
 from bot_app.admin.handlers import AdminHandlers
@@ -206,6 +212,29 @@ def build_app(
         DisputeTimers(tx=tx, views=dispute_views, messages=dispute_messages).tick,
     )
     scheduler.add_pass("vote deadlines", VoteDeadlines(tx=tx, messages=rr_messages).close_due_votes)
+
+    # Action plans: actions followed up to the end, case closure, the Board report.
+    plan_views = ActionPlanViews(
+        PlanSettings(
+            calendar=calendar,
+            default_owner=settings.action_plan_owner,
+            follow_ups=settings.follow_up_policy(),
+        )
+    )
+    board = BoardSettings(
+        partnership=settings.partnership_name,
+        table=clocks,
+        clocks=case_views.clocks,
+        signing_key=evidence.signing_key,
+        public_base_url=settings.public_base_url,
+    )
+    ActionPlanHandlers(tx=tx, views=plan_views, hub_cards=hub_cards, board=board).register(router)
+    scheduler.add_pass(
+        "action follow-ups",
+        ActionFollowUps(
+            tx=tx, views=plan_views, messages=ActionPlanMessages(views=plan_views)
+        ).tick,
+    )
     observer = ConversationObserver(tx)
 
     # The Teams edge, and the outbox sender that posts through it.
@@ -252,6 +281,10 @@ def build_app(
             ),
             now=now,
         ),
+    )
+    add_board_report_routes(
+        app,
+        BoardDownloads(tx=tx, directory=directory, settings=board, calendar=calendar, now=now),
     )
     # The case dashboard: the Teams tab, its sign-in, the Board's charts and exports.
     add_dashboard_routes(

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from safeguarding.action_plans import FollowUpPolicy, PlanOwner
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
 from safeguarding.clocks import ClockId, ClockRule, clock_table
 from safeguarding.disputes import DisputePolicy
@@ -156,6 +157,21 @@ class Settings(BaseSettings):
             stage_days=(stage_days[0], stage_days[1], stage_days[2]),
             days_before=self.dispute_reminder_days_before,
             auto_escalate=self.dispute_auto_escalate,
+            send_time=self.reminder_time,
+        )
+
+    # -- action plans (README, "Action plans") ---------------------------------------------
+    # Who oversees a plan unless set on the case: the CSPR Group or SPLIG (the procedure).
+    action_plan_owner: PlanOwner = PlanOwner.CSPRG
+    action_follow_up_before_working_days: int = Field(default=5, ge=0, le=60)  # 0: none
+    action_follow_up_on_due_day: bool = True
+    action_follow_up_overdue_every_days: int = Field(default=7, ge=0, le=90)  # 0: once only
+
+    def follow_up_policy(self) -> FollowUpPolicy:
+        return FollowUpPolicy(
+            before_working_days=self.action_follow_up_before_working_days,
+            on_due_day=self.action_follow_up_on_due_day,
+            overdue_every_days=self.action_follow_up_overdue_every_days,
             send_time=self.reminder_time,
         )
 

@@ -227,6 +227,16 @@ class ActionPlanRepository:
             "updated_at": action.updated_at,
         }
 
+    async def erase_text(self, case_reference: str) -> None:
+        """The retention policy anonymises a case: what people typed about its actions goes
+        (as it goes from the trail); numbers, owners, agencies, dates and statuses remain."""
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.case_reference == case_reference)
+            .values(description=None, evidence=None, closed_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+
     # -- reading --------------------------------------------------------------------------
 
     async def plan(self, case_reference: str) -> PlanRecord | None:

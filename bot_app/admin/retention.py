@@ -140,6 +140,7 @@ async def _anonymise(
     await retention.erase_details(reference)
     await retention.erase_reports(reference)
     await retention.erase_rationales(reference)
+    await uow.action_plans.erase_text(reference)
     await retention.erase_messages(reference, at=at)
     stored = await uow.trail.trail(reference)
     await retention.log(

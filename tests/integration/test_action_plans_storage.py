@@ -130,3 +130,34 @@ async def test_a_follow_up_is_recorded_once(
         assert await uow.action_plans.follow_up_keys("NL-2026-0001", 1) == {
             follow_up.key("NL-2026-0001", 1)
         }
+
+
+async def test_anonymising_a_case_erases_what_was_typed_about_its_actions(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with UnitOfWork(session_factory) as uow:
+        case = published(2)
+        await uow.cases.add(case)
+        ap.add_action(
+            case,
+            description="Reissue the pathway",
+            agency="",
+            owner=OWNER,
+            due_on=TODAY,
+            national=False,
+            actor=HUB_ACTOR,
+            at=NOW,
+            today=TODAY,
+            default_owner=PlanOwner.CSPRG,
+        )
+        await uow.cases.save(case)
+        await uow.action_plans.save(ap.plan_of(case), now=NOW, first_follow_up=first)
+        await uow.action_plans.erase_text("NL-2026-0002")
+        await uow.commit()
+
+    async with UnitOfWork(session_factory) as uow:
+        action = await uow.action_plans.find("NL-2026-0002", 1)
+    assert action is not None
+    assert action.description is None
+    assert action.text == ap.ERASED
+    assert (action.agency, action.due_on) == ("Humberside Police", TODAY)
