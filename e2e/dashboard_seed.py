@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot_app.settings import Settings  # noqa: E402
-from tests.e2e.dashboard_support import store_dashboard_cases  # noqa: E402
+from bot_app.settings import Settings
+from tests.e2e.dashboard_support import store_dashboard_cases
 
 if __name__ == "__main__":
     references = asyncio.run(store_dashboard_cases(Settings()))

@@ -175,6 +175,11 @@ class PackageInputs:
             "ACCENT_COLOR": m.accent_color.upper(),
             "EXAMPLE_REFERENCE": f"{self.reference_prefix}-2026-0001",
             "VALID_DOMAINS": self.valid_domains(),
+            # The case dashboard (bot_app/dashboard): the personal tab, the channel tab's
+            # configuration page, and the Application ID URI its Teams SSO tokens are for.
+            "TAB_URL": f"{self.public_base_url.rstrip('/')}/tab",
+            "TAB_CONFIG_URL": f"{self.public_base_url.rstrip('/')}/tab/config",
+            "TAB_SSO_RESOURCE": f"api://{urlsplit(self.public_base_url).hostname}/{self.app_id}",
         }
 
 

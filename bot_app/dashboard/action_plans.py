@@ -14,8 +14,6 @@ from typing import Final, Protocol
 
 from bot_app.dashboard.views import ActionLine, ActionPlanView
 from safeguarding.action_plans import PlanAction, PlanOwner, plan_of
-from safeguarding.board import OpenAction
-from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Case
 from safeguarding.clocks import format_day
 from safeguarding.policy import Action, can
@@ -31,7 +29,7 @@ class ActionPlans(Protocol):
 
     async def plan(self, uow: UnitOfWork, case: Case, viewer: Person) -> ActionPlanView: ...
 
-    async def open_actions(self, uow: UnitOfWork) -> list[OpenAction]: ...
+    async def open_actions(self, uow: UnitOfWork) -> list[PlanAction]: ...
 
 
 class NotYetAvailable:
@@ -40,7 +38,7 @@ class NotYetAvailable:
     async def plan(self, uow: UnitOfWork, case: Case, viewer: Person) -> ActionPlanView:
         return ActionPlanView(available=False, summary=NOT_AVAILABLE)
 
-    async def open_actions(self, uow: UnitOfWork) -> list[OpenAction]:
+    async def open_actions(self, uow: UnitOfWork) -> list[PlanAction]:
         return []
 
 
@@ -49,10 +47,7 @@ class StoredActionPlans:
 
     available = True
 
-    def __init__(
-        self, calendar: WorkingDayCalendar, default_owner: PlanOwner = PlanOwner.CSPRG
-    ) -> None:
-        self._calendar = calendar
+    def __init__(self, *, default_owner: PlanOwner = PlanOwner.CSPRG) -> None:
         self._default_owner = default_owner
 
     async def plan(self, uow: UnitOfWork, case: Case, viewer: Person) -> ActionPlanView:
@@ -67,7 +62,7 @@ class StoredActionPlans:
             else "Not yet signed off at the Board."
         )
         if plan.closed_at is not None:
-            parts.append(f"Closed on {format_day(self._calendar.local_date(plan.closed_at))}.")
+            parts.append("The plan is closed.")
         # What people typed (an action's description) is for the roles that see a case in
         # full and for the action's own owner; others see which action, whose and when.
         in_full = can(viewer, Action.VIEW_CASE_DETAILS)
@@ -77,11 +72,8 @@ class StoredActionPlans:
             actions=tuple(_line(a, in_full or a.owned_by(viewer)) for a in plan.actions),
         )
 
-    async def open_actions(self, uow: UnitOfWork) -> list[OpenAction]:
-        return [
-            OpenAction(agency=a.agency, opened_on=self._calendar.local_date(a.added_at))
-            for a in await uow.action_plans.open_actions()
-        ]
+    async def open_actions(self, uow: UnitOfWork) -> list[PlanAction]:
+        return await uow.action_plans.open_actions()
 
 
 def _line(action: PlanAction, with_text: bool) -> ActionLine:

@@ -48,7 +48,7 @@ def build_dashboard(
             signing_key=signing_key,
         ),
         tokens=TeamsTokens(sso, keys),
-        plans=plans or StoredActionPlans(views.settings.calendar),
+        plans=plans or StoredActionPlans(default_owner=settings.action_plan_owner),
         session_key=session_key(signing_key),
         session_lifetime=timedelta(minutes=settings.tab_session_minutes),
         local=is_local(settings),

@@ -77,8 +77,8 @@ def quarters_chart(tallies: Sequence[QuarterTally], ident: str = "kept") -> str:
         return _empty(
             ident, "Clocks met and missed per quarter", "No clock has been met or missed yet."
         )
-    left, bottom, top, group, bar = 40, 40, 24, 90, 30
-    width = left + group * len(tallies) + 20
+    left, bottom, top, group, bar = 40, 40, 24, 140, 40
+    width = max(320, left + group * len(tallies) + 20)
     height = 240
     peak = max(max(t.met, t.missed) for t in tallies) or 1
     scale = (height - bottom - top) / peak
@@ -118,7 +118,7 @@ def time_to_panel_chart(times: Sequence[TimeToPanel], ident: str = "panel") -> s
         )
     label_w, row_h, top = 120, 34, 30
     plot_w = 420
-    width, height = label_w + plot_w + 40, top + row_h * len(times) + 40
+    width, height = label_w + plot_w + 90, top + row_h * len(times) + 40
     targets = {e.target for t in times for e in (t.notification, t.rapid_review) if e}
     peak = max(
         [e.days for t in times for e in (t.notification, t.rapid_review) if e] + list(targets)

@@ -183,6 +183,9 @@ async def overview(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     if any(len(v) > MAX_FILTER_CHARS for v in query.values()) or (
         query["stage"] and query["stage"] not in {s.value for s in Stage}
     ):
+        log.info(
+            "refused a dashboard filter from %s: not a choice offered", viewer.person.object_id
+        )
         return _message(
             request,
             viewer,
@@ -237,6 +240,7 @@ async def evidence(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         )
     )
     if link is None:
+        log.info("evidence link refused to %s", viewer.person.object_id)
         return _message(
             request,
             viewer,
@@ -264,6 +268,7 @@ async def _board(request: web.Request, viewer: Viewer) -> services.Board | None:
 async def board(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     figures = await _board(request, viewer)
     if figures is None:
+        log.info("Board report refused to %s: not their role", viewer.person.object_id)
         return _message(request, viewer, 403, "Board report", BOARD_REFUSED)
     return _html(pages.board_page(_chrome(request, viewer), figures))
 

@@ -23,6 +23,7 @@ from bot_app.dashboard.views import (
     Overview,
 )
 from safeguarding.board import AGE_BANDS, Urgency
+from safeguarding.board_report import cells, headers
 from safeguarding.clocks import format_day
 from safeguarding.roles import Person
 
@@ -402,14 +403,10 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]], emp
 def printable_board(partnership: str, board: Board) -> str:
     """The Board report on its own, for printing or saving as PDF."""
     cases = _table(
-        "Every case's clocks",
-        ("Case", "Stage", "Clock", "Due", "Status"),
-        [
-            (row.reference, row.stage, bar.title, bar.due_text, bar.status)
-            for row in board.cases
-            for bar in row.clocks
-        ],
-        "There are no cases.",
+        "Every case: its stage, how each clock stands, and its open actions",
+        headers(board.report),
+        cells(board.report),
+        "There are no cases yet.",
     )
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'

@@ -8,9 +8,7 @@ see a case in full, the child's details only when asked for, to those roles, and
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -33,7 +31,8 @@ from bot_app.dashboard.views import (
 )
 from bot_app.security import EXPORT_LINK_LIFETIME, sign_export_token
 from safeguarding import rapid_review as rr
-from safeguarding.board import actions_by_agency_and_age, clocks_kept, time_to_panel
+from safeguarding.board import OpenAction, actions_by_agency_and_age, clocks_kept, time_to_panel
+from safeguarding.board_report import board_report, to_csv
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Case, Stage
 from safeguarding.case_clocks import CaseClock
@@ -95,8 +94,8 @@ async def overview(
     )
 
 
-def _options(values: object) -> tuple[Option, ...]:
-    found = sorted({str(v) for v in values if v}, key=str.casefold)  # type: ignore[attr-defined]
+def _options(values: Iterable[str]) -> tuple[Option, ...]:
+    found = sorted({v for v in values if v}, key=str.casefold)
     return tuple(Option(v, v) for v in found)
 
 
@@ -267,7 +266,7 @@ async def board(
     today = settings.calendar.local_date(now)
     cases = await uow.cases.list_recent(limit=CASES_SHOWN * 4)
     clocks = {str(c.reference): _clocks(c, today, settings) for c in cases}
-    owners = await _owner_names(uow, [c for c in cases if c.is_open])
+    open_actions = await plans.open_actions(uow)
     times = [
         t
         for c in sorted(cases, key=lambda c: (c.aware_on, str(c.reference)))
@@ -279,69 +278,27 @@ async def board(
         today=today,
         tallies=tuple(clocks_kept((k for ks in clocks.values() for k in ks), today=today)),
         times=tuple(times),
-        actions=tuple(actions_by_agency_and_age(await plans.open_actions(uow), today=today)),
-        actions_available=plans.available,
-        cases=tuple(
-            case_row(
-                c,
-                clocks[str(c.reference)],
+        actions=tuple(
+            actions_by_agency_and_age(
+                (
+                    OpenAction(a.agency, settings.calendar.local_date(a.added_at))
+                    for a in open_actions
+                ),
                 today=today,
-                views=settings.views,
-                calendar=settings.calendar,
-                owner=_owner(c, owners),
             )
-            for c in sorted(cases, key=lambda c: str(c.reference))
         ),
-        aware={str(c.reference): c.aware_on.isoformat() for c in cases},
+        actions_available=plans.available,
+        report=board_report(
+            cases,
+            clocks_of=clocks,
+            open_actions=open_actions,
+            table=settings.views.settings.clocks,
+            today=today,
+        ),
     )
 
 
-def _owner(case: Case, owners: dict[str, str]) -> str:
-    owner_id = case.facts.get("owner_object_id")
-    return owners.get(owner_id, NO_OWNER) if isinstance(owner_id, str) else NO_OWNER
-
-
-BOARD_CSV_COLUMNS: Final = (
-    "Case",
-    "Stage",
-    "Partners aware on",
-    "Clock",
-    "Started",
-    "Due",
-    "Status",
-    "Rule",
-)
-
-
 def board_csv(figures: Board) -> str:
-    """The Board report as CSV: one line per clock of every case (no child's details)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(BOARD_CSV_COLUMNS)
-    for row in figures.cases:
-        if not row.clocks:
-            writer.writerow(
-                _cells([row.reference, row.stage, figures.aware[row.reference], "", "", "", "", ""])
-            )
-        for bar in row.clocks:
-            writer.writerow(
-                _cells(
-                    [
-                        row.reference,
-                        row.stage,
-                        figures.aware[row.reference],
-                        bar.title,
-                        bar.start.isoformat(),
-                        bar.due.isoformat(),
-                        bar.status,
-                        bar.rule,
-                    ]
-                )
-            )
-    return out.getvalue()
-
-
-def _cells(values: list[str]) -> list[str]:
-    """Spreadsheets run a cell starting with = + - @ as a formula (CSV injection): such a
-    cell is written with a leading apostrophe, which spreadsheets show as text."""
-    return [f"'{v}" if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+    """The Board report as CSV: the action plans feature's builder, so the file is the same
+    whether it is downloaded here or from the ``board report`` command's link."""
+    return to_csv(figures.report)

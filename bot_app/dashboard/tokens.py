@@ -131,11 +131,6 @@ class SsoSettings:
         hosts = dict.fromkeys(h for h in (parts.hostname or "", parts.netloc) if h)
         return [self.app_id, *(f"api://{host}/{self.app_id}" for host in hosts)]
 
-    @property
-    def resource(self) -> str:
-        """What the manifest's ``webApplicationInfo.resource`` says."""
-        return self.audiences[1] if len(self.audiences) > 1 else self.app_id
-
 
 class TeamsTokens:
     """Checks a Teams SSO token; see the module docstring for the checks and their order."""

@@ -6,7 +6,7 @@ them, and the CSV export writes them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from safeguarding.board import (
     most_urgent,
     urgency,
 )
+from safeguarding.board_report import BoardReport
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.case import Case, CaseEvent
 from safeguarding.case_clocks import CaseClock
@@ -144,8 +145,7 @@ class Board:
     times: tuple[TimeToPanel, ...]
     actions: tuple[AgencyAges, ...]
     actions_available: bool
-    cases: tuple[CaseRow, ...] = field(default_factory=tuple)
-    aware: dict[str, str] = field(default_factory=dict)  # reference -> awareness date
+    report: BoardReport  # the action plans feature's Board report, for the CSV and print
 
 
 def clock_bars(

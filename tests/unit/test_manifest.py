@@ -171,3 +171,23 @@ def test_a_personal_only_command_offered_in_a_channel_is_refused() -> None:
     assert command_problems(manifest, {"export"}, personal_only={"export"}) == [
         "'export' works only in personal chat but is listed for team"
     ]
+
+
+def test_the_case_dashboard_is_a_personal_tab_and_a_channel_tab_with_teams_sign_in(
+    contents: tuple[dict[str, Any], Any],
+) -> None:
+    manifest = contents[0]
+    tabs = {tab["entityId"]: tab for tab in manifest["staticTabs"]}
+    (channel_tab,) = manifest["configurableTabs"]
+
+    assert tabs["cspr-dashboard"]["contentUrl"] == "https://cspr.example.gov.uk:8443/tab"
+    assert tabs["cspr-dashboard"]["scopes"] == ["personal"]
+    assert "conversations" in tabs, "the chat with the bot stays beside the tab"
+    assert channel_tab["configurationUrl"] == "https://cspr.example.gov.uk:8443/tab/config"
+    assert set(channel_tab["scopes"]) == {"team", "groupChat"}
+    # Teams SSO: the token the tab asks for is for this Application ID URI (the dashboard
+    # accepts it as the audience, bot_app/dashboard/tokens.py).
+    assert manifest["webApplicationInfo"] == {
+        "id": APP_ID,
+        "resource": f"api://cspr.example.gov.uk/{APP_ID}",
+    }
