@@ -23,7 +23,8 @@ PANEL_DECIDED: Final = "panel.decided"
 REVIEW_STARTED: Final = "review.started"
 # The review's final report was completed. data: {"completed_on": date}
 REVIEW_COMPLETED: Final = "review.completed"
-# Publication was planned. data: {"publish_on": date}
+# Publication was planned. data: {"publish_on": date, "copy_by": date (the latest day to send
+# the copies), "breaks_rule": bool, "deferred": bool}
 PUBLICATION_PLANNED: Final = "review.publication_planned"
 # The report was copied to the Panel, Secretary of State and Ofsted. data: {"sent_on": date}
 # and, one recipient at a time, "recipient": one of COPY_RECIPIENTS (absent: all three).

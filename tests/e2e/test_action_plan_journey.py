@@ -68,7 +68,7 @@ async def seed_published_case(bot: BotUnderTest) -> None:
     step(m.PANEL_DECIDED, "2026-04-01", decided_on="2026-04-01", decision="agreed")
     # Six months from 23 March: completed a week late.
     step(m.REVIEW_COMPLETED, "2026-09-30", completed_on="2026-09-30")
-    step(m.PUBLICATION_PLANNED, "2026-10-01", publish_on="2026-11-25")
+    step(m.PUBLICATION_PLANNED, "2026-10-01", publish_on="2026-11-25", copy_by="2026-11-16")
     step(m.REPORT_COPIED, "2026-11-10", sent_on="2026-11-10")
     step(m.PUBLISHED, "2026-11-25", published_on="2026-11-25")
     case.move_to(Stage.PUBLISHED, actor=hub, at=datetime(2026, 11, 25, 10, tzinfo=UTC))
