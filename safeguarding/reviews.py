@@ -492,6 +492,10 @@ _ACTIVE_STAGES: Final[Mapping[ReviewKind, frozenset[Stage]]] = MappingProxyType(
 )
 
 
+# Every stage at which some kind of review is under way (the scheduler's monitoring pass).
+STAGES_UNDER_REVIEW: Final = frozenset().union(*_ACTIVE_STAGES.values())
+
+
 def is_active(case: Case) -> bool:
     """A review is under way on this case (started, not yet published or moved on)."""
     review = review_of(case)

@@ -14,7 +14,7 @@ head, which the unit of work writes to the log once the append is committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -41,6 +41,12 @@ checkpoint_log = logging.getLogger("cspr.trail.checkpoint")
 UNCONFIGURED_TRAIL: Final = TrailKeys(
     (b"cspr: no trail key was given to this unit of work - not a secret",)
 )
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_after: int | None  # where the next page starts; None after the last page
 
 
 class CaseRepository:
@@ -151,6 +157,46 @@ class CaseRepository:
         )
         events = await self._events_of([row.id for row in rows])
         return [_to_case(row, events.get(row.id, [])) for row in rows]
+
+    async def page(
+        self,
+        *,
+        after: int | None,
+        limit: int,
+        stages: Collection[Stage] | None = None,
+        with_events: str | None = None,
+    ) -> CasePage:
+        """One page of cases in the order they were stored, for a pass over all of them.
+
+        ``stages`` keeps the cases at those stages (closed ones too, when named);
+        ``with_events`` keeps the cases with an event whose kind starts with it. Keyset
+        paging on the row id: cases opened or moved while a pass pages through are neither
+        skipped nor seen twice, and no page is capped out of the pass.
+        """
+        query = select(CaseRow).order_by(CaseRow.id).limit(limit)
+        if after is not None:
+            query = query.where(CaseRow.id > after)
+        if stages is not None:
+            query = query.where(CaseRow.stage.in_([stage.value for stage in stages]))
+        if with_events is not None:
+            query = query.where(
+                select(CaseEventRow.id)
+                .where(
+                    CaseEventRow.case_id == CaseRow.id,
+                    CaseEventRow.kind.startswith(with_events, autoescape=True),
+                )
+                .exists()
+            )
+        rows = (
+            (await self._session.execute(query.execution_options(populate_existing=True)))
+            .scalars()
+            .all()
+        )
+        events = await self._events_of([row.id for row in rows])
+        return CasePage(
+            cases=[_to_case(row, events.get(row.id, [])) for row in rows],
+            next_after=rows[-1].id if len(rows) == limit else None,
+        )
 
     async def list_recent(self, *, limit: int = 1000) -> list[Case]:
         """Open and closed cases, most recently opened first (the Board's figures)."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import partial
-from typing import Final
 
+from bot_app.core.case_pages import each_case
 from bot_app.core.transactions import Transactions
 from bot_app.disputes.messages import DisputeMessages
 from bot_app.disputes.views import DisputeViews
@@ -29,8 +29,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_OPEN_CASES: Final = 10_000
-
 
 class DisputeTimers:
     """``tick(now)`` is the scheduler pass; ``now`` is the scheduler's, never the wall clock."""
@@ -42,11 +40,10 @@ class DisputeTimers:
 
     async def tick(self, now: datetime) -> int:
         """Send what each open dispute's timers call for at ``now``; how many were sent."""
-        cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
         sent = 0
-        for case in cases:
-            if not any(e.kind.startswith("dispute.") for e in case.events):
-                continue
+        # Every case with a difference of opinion, closed ones too: the representatives'
+        # decision to close a case can itself be disputed, and that dispute has its targets.
+        async for case in each_case(self._tx, with_events="dispute."):
             try:
                 sent += await self._tx.run(
                     partial(self._case_timers, reference=case.reference, now=now)

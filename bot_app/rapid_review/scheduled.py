@@ -13,13 +13,16 @@ from datetime import datetime
 from functools import partial
 from typing import Final
 
+from bot_app.core.case_pages import each_case
 from bot_app.core.transactions import Transactions
 from bot_app.rapid_review import vote_services
 from bot_app.rapid_review.messages import RapidReviewMessages
+from safeguarding.case import Stage
 
 log = logging.getLogger(__name__)
 
-MAX_OPEN_CASES: Final = 1000
+# A vote is open only while the case waits for the CSPR Group's recommendation.
+VOTING: Final = (Stage.RECOMMENDATION,)
 
 
 class VoteDeadlines:
@@ -31,9 +34,8 @@ class VoteDeadlines:
         """Close every vote whose last day has passed (a tie or a missing quorum then goes to
         the Hub as a difference of opinion). Returns how many closed."""
         messages = self._messages
-        open_cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
         closed = 0
-        for found in open_cases:
+        async for found in each_case(self._tx, stages=VOTING):
             if not vote_services.vote_due(found, now, messages):
                 continue
             reference = found.reference
@@ -49,9 +51,8 @@ class VoteDeadlines:
         """Remind the members who haven't voted, per the partnership's reminder rules (each
         rule once per vote; a missed tick catches up). Returns on how many cases."""
         messages = self._messages
-        open_cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
         sent = 0
-        for found in open_cases:
+        async for found in each_case(self._tx, stages=VOTING):
             if not vote_services.reminders_due(found, now, messages):
                 continue
             reference = found.reference

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from functools import partial
 from typing import Final
 
+from bot_app.core.case_pages import each_case
 from bot_app.core.transactions import Transactions
 from bot_app.reviews.messages import ReviewMessages
 from bot_app.reviews.views import ReviewViews
@@ -29,7 +30,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_OPEN_CASES: Final = 10_000
 # data: {"period"}. Not a "review." kind: a prompt is not a step of the review, so the
 # review card drawn before it stays current.
 PROMPTED: Final = "review_monitoring.prompted"
@@ -68,9 +68,8 @@ class ReviewMonitoring:
         if local.time() < self._send_time:
             return 0  # prompts go out in the working day, not in the night
         today = local.date()
-        cases = await self._tx.read(lambda uow: uow.cases.list_open(limit=MAX_OPEN_CASES))
         sent = 0
-        for case in cases:
+        async for case in each_case(self._tx, stages=rv.STAGES_UNDER_REVIEW):
             review = rv.review_of(case)
             if review is None or not rv.is_active(case):
                 continue

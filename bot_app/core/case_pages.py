@@ -1,0 +1,42 @@
+"""Every case a scheduler pass must look at, page by page, however many there are.
+
+A pass that read "the open cases" with a limit silently skipped everything past it - beyond
+that number of open cases, votes, disputes and reviews would never be chased. Each page is
+read in its own short transaction, so a pass over many cases never holds one open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from typing import Final
+
+from bot_app.core.transactions import Transactions
+from safeguarding.case import Case, Stage
+from storage.repositories import CasePage
+from storage.uow import UnitOfWork
+
+PAGE_SIZE: Final = 200
+
+
+async def each_case(
+    tx: Transactions,
+    *,
+    stages: Collection[Stage] | None = None,
+    with_events: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> AsyncIterator[Case]:
+    """The cases at ``stages`` (or with events of kind ``with_events``...), page by page."""
+    after: int | None = None
+    while True:
+
+        async def page(uow: UnitOfWork, after: int | None = after) -> CasePage:
+            return await uow.cases.page(
+                after=after, limit=page_size, stages=stages, with_events=with_events
+            )
+
+        found = await tx.read(page)
+        for case in found.cases:
+            yield case
+        if found.next_after is None:
+            return
+        after = found.next_after
