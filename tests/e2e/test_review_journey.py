@@ -130,13 +130,13 @@ async def reach_the_partners_decision(make_bot: Any) -> tuple[BotUnderTest, Cloc
         bot, "rapid_review.start", {"agencies": "Riverside Primary School"}, marker=f"Case {REF}"
     )
     await deliver(bot, clock.now)
-    await hub_action(bot, "rapid_review.open_vote", {})
+    await hub_action(bot, "rapid_review.open_vote", {"anyway": "yes"})
     await deliver(bot, clock.now)
     for member in (SAM, FIONA, MARK):
         await bot.send(
             vote_action(member, bot, "vote.cast", ballot(member, "local_cspr", "multi_agency"))
         )
-    await hub_action(bot, "rapid_review.close_vote", {})
+    await hub_action(bot, "rapid_review.close_vote", {"reason": "Every member has voted."})
     clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))
     for partner in (PARTNER, HELEN, DAVID):
         await bot.send(

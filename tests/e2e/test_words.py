@@ -125,7 +125,7 @@ async def test_urgent_words_in_the_middle_of_a_notification_get_999_and_keep_the
 
     texts = bot.connector.texts()
     assert texts[-2].startswith(CALL_999)
-    assert "waiting for your answers" in texts[-1], "the form is still there to finish"
+    assert "card above" in texts[-1], "the form is still there to finish"
 
 
 async def test_ordinary_commands_never_get_the_999_answer(bot: BotUnderTest) -> None:
