@@ -24,7 +24,7 @@ Pure: no clock is read, no I/O; ``at``, ``today``, ``now`` and the calendar are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -822,10 +822,3 @@ def _text(value: str, what: str, limit: int) -> str:
 
 def _instant(day: date, send_time: time, calendar: WorkingDayCalendar) -> datetime:
     return datetime.combine(day, send_time, tzinfo=calendar.timezone).astimezone(UTC)
-
-
-def actions_summary(actions: Sequence[PlanAction], today: date) -> tuple[int, date | None]:
-    """How many actions are open, and the due date of the oldest overdue one (if any)."""
-    open_actions = [a for a in actions if a.is_open]
-    overdue = [a.due_on for a in open_actions if a.due_on < today]
-    return len(open_actions), (min(overdue) if overdue else None)
