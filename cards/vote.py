@@ -127,6 +127,17 @@ def vote_card(view: VoteCardView) -> Card:
                 style=types.ActionStyle.POSITIVE,
             )
         )
+    if not view.closed and view.can_vote and view.mine is None:
+        # The shared card, as posted: a client that does not refresh cards (or a member past
+        # the refresh list) gets the member's own view - their choice and when - on request.
+        actions.append(
+            ActionExecute(
+                title="Show my vote",
+                verb=VERB_REFRESH,
+                data=data,
+                associated_inputs=types.AssociatedInputs.NONE,
+            )
+        )
     if not view.closed:
         actions.append(
             ActionExecute(

@@ -576,5 +576,11 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
     assert.equal(await shared.getByRole("textbox", { name: /Your rationale/ }).inputValue(), "");
     assert.ok(!(await shared.innerText()).includes(RATIONALE), "the rationale is not on the shared card");
     await cardShot(shared, "csprg-vote-card-shared-after-the-vote");
+
+    // A client without `refresh` gets the member's own view back on request.
+    await shared.getByRole("button", { name: "Show my vote", exact: true }).click();
+    const mine = page.getByText(new RegExp(`You voted: ${CHOICE}, ${time} on `)).first();
+    await mine.waitFor();
+    await screenshot(page, "csprg-vote-show-my-vote");
   });
 });

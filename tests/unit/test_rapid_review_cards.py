@@ -60,6 +60,9 @@ def test_the_shared_vote_card_lists_who_voted_and_refreshes_for_the_members() ->
     text = json.dumps(card)
     assert "Voted at 07:41 on Friday 27 November 2026 (by Jo Patel)" in text
     assert "Not yet" in text
+    # Where a client does not refresh cards, a member asks for their own view instead.
+    show_mine = [a for a in card["actions"] if a["title"] == "Show my vote"]
+    assert [a["verb"] for a in show_mine] == ["vote.refresh"]
 
 
 def test_a_members_own_view_shows_their_vote_and_rationale_to_change() -> None:
@@ -78,6 +81,7 @@ def test_a_members_own_view_shows_their_vote_and_rationale_to_change() -> None:
     assert "Escalation was missed." in text
     assert "Change my vote" in text
     assert "refresh" not in card
+    assert "Show my vote" not in text
 
 
 def test_a_closed_vote_shows_each_choice_but_no_rationale() -> None:
