@@ -62,7 +62,13 @@ class _ClockFactory(Protocol):
 
 
 def _day(event: CaseEvent, key: str) -> date:
-    return date.fromisoformat(str(event.data[key]))
+    """The date the event's data gives; an event recorded without it (or with an unreadable
+    one) counts as on the day it was recorded, so an older trail still reads."""
+    given = event.data.get(key)
+    try:
+        return date.fromisoformat(str(given)) if given not in (None, "") else event.at.date()
+    except ValueError:
+        return event.at.date()
 
 
 def _last(events: Sequence[CaseEvent], kind: str) -> CaseEvent | None:

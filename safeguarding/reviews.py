@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 from safeguarding import milestones as m
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
@@ -64,6 +64,8 @@ PUBLICATION_DEFERRED: Final = "review.publication_deferred"
 # A partner recorded the partnership's response to a national review's findings; why: summary.
 # data: {"responded_on", "partner"}
 RESPONDED: Final = "review.partners_responded"
+
+_E = TypeVar("_E", bound=StrEnum)
 
 MAX_TEXT_CHARS: Final = 500
 MAX_NAME_CHARS: Final = 120
@@ -284,7 +286,7 @@ class Deferral:
 @dataclass(frozen=True)
 class Publication:
     publish_on: date
-    copy_by: date
+    copy_by: date | None  # None: planned before the copy deadline was kept with the plan
     breaks_rule: bool  # recorded although the copy deadline had already passed
     deferral: Deferral | None = None
 
@@ -337,7 +339,7 @@ def review_of(case: Case) -> Review | None:
     started = next((e for e in reversed(events) if e.kind == m.REVIEW_STARTED), None)
     if started is None:
         return None
-    kind = ReviewKind(str(started.data.get("kind", "local")))
+    kind = _enum(ReviewKind, started.data.get("kind")) or ReviewKind.LOCAL
     plans: dict[Milestone, tuple[Owner | None, date | None]] = {}
     done: dict[Milestone, tuple[date, str]] = {}
     lead: Owner | None = None
@@ -355,11 +357,14 @@ def review_of(case: Case) -> Review | None:
             continue
         data = event.data
         if event.kind == MILESTONE_PLANNED:
-            owner = Owner(str(data["owner_id"]), str(data["owner_name"]))
-            plans[Milestone(str(data["milestone"]))] = (owner, _date(data.get("target_on")))
+            planned = _enum(Milestone, data.get("milestone"))
+            if planned is not None:
+                plans[planned] = (_owner(data), _date(data.get("target_on")))
         elif event.kind == MILESTONE_DONE:
-            milestone = Milestone(str(data["milestone"]))
-            done[milestone] = (_day(event, "done_on"), event.actor.name)
+            milestone = _enum(Milestone, data.get("milestone"))
+            if milestone is None:
+                continue
+            done[milestone] = (_day_of(event, "done_on"), event.actor.name)
             if milestone is Milestone.FAMILY:
                 family = Family(
                     invited=bool(data.get("invited")),
@@ -369,36 +374,36 @@ def review_of(case: Case) -> Review | None:
                     recorded_by=event.actor.name,
                 )
         elif event.kind == LEAD_SET:
-            lead = Owner(str(data["owner_id"]), str(data["owner_name"]))
+            lead = _owner(data) or lead
         elif event.kind == m.REVIEW_COMPLETED:
-            completed_on = _day(event, "completed_on")
+            completed_on = _day_of(event, "completed_on")
         elif event.kind == PUBLICATION_DEFERRED:
-            deferral = Deferral(
-                ProcessKind(str(data["process"])),
-                _day(event, "review_on"),
-                event.why,
-                event.actor.name,
-            )
+            process = _enum(ProcessKind, data.get("process"))
+            review_on = _date(data.get("review_on"))
+            if process is not None and review_on is not None:
+                deferral = Deferral(process, review_on, event.why, event.actor.name)
         elif event.kind == m.PUBLICATION_PLANNED:
-            publication = Publication(
-                publish_on=_day(event, "publish_on"),
-                copy_by=_day(event, "copy_by"),
-                breaks_rule=bool(data.get("breaks_rule")),
-                deferral=deferral if data.get("deferred") else None,
-            )
+            publish_on = _date(data.get("publish_on"))
+            if publish_on is not None:
+                publication = Publication(
+                    publish_on=publish_on,
+                    copy_by=_date(data.get("copy_by")),
+                    breaks_rule=bool(data.get("breaks_rule")),
+                    deferral=deferral if data.get("deferred") else None,
+                )
         elif event.kind == m.REPORT_COPIED:
-            recipients = [Recipient(str(data["recipient"]))] if data.get("recipient") else Recipient
-            for recipient in recipients:
-                copies.setdefault(recipient, _day(event, "sent_on"))
+            recipient = _enum(Recipient, data.get("recipient"))
+            for one in [recipient] if recipient is not None else list(Recipient):
+                copies.setdefault(one, _day_of(event, "sent_on"))
         elif event.kind == CHECKLIST_CONFIRMED:
             checklist = True
         elif event.kind == m.PUBLISHED:
-            published_on = _day(event, "published_on")
+            published_on = _day_of(event, "published_on")
             keep_until = _date(data.get("keep_until"))
         elif event.kind == JOINT:
-            joint = ProcessKind(str(data["with"]))
+            joint = _enum(ProcessKind, data.get("with")) or joint
         elif event.kind == RESPONDED:
-            responses.append(Response(event.actor.name, _day(event, "responded_on"), event.why))
+            responses.append(Response(event.actor.name, _day_of(event, "responded_on"), event.why))
     states = tuple(
         MilestoneState(
             milestone=milestone,
@@ -411,7 +416,7 @@ def review_of(case: Case) -> Review | None:
     )
     return Review(
         kind=kind,
-        started_on=_day(started, "decided_on"),
+        started_on=_day_of(started, "decided_on"),
         milestones=states,
         lead=lead,
         family=family,
@@ -434,12 +439,14 @@ def processes_of(case: Case) -> tuple[Process, ...]:
     for event in case.events:
         if event.kind == PROCESS_RECORDED:
             data = event.data
-            kind = ProcessKind(str(data["process"]))
+            kind = _enum(ProcessKind, data.get("process"))
+            if kind is None:
+                continue
             found[kind] = Process(
                 kind=kind,
                 lead_agency=str(data.get("lead_agency", "")),
                 contact=str(data.get("contact", "")),
-                status=ProcessStatus(str(data.get("status", "ongoing"))),
+                status=_enum(ProcessStatus, data.get("status")) or ProcessStatus.ONGOING,
                 recorded_by=event.actor.name,
             )
     return tuple(found.values())
@@ -460,6 +467,11 @@ class ReviewRules:
         """The latest day the final report may reach the Panel, Secretary of State and Ofsted."""
         rule = clock_rule(ClockId.REPORT_COPY, self.table)
         return compute_deadline(rule, publish_on, self.calendar, self.convention)
+
+    def copy_by(self, plan: Publication) -> date:
+        """The plan's copy deadline, as recorded with it or (a plan recorded before it was
+        kept) as the rule gives it for the planned date."""
+        return plan.copy_by or self.copy_deadline(plan.publish_on).due
 
     def review_deadline(self, review: Review) -> Deadline:
         clock_id = {
@@ -882,16 +894,16 @@ def record_copy(
         )
     _not_future(sent_on, today, "sending the report")
     _not_before(sent_on, review.completed_on, "the final report was agreed")
-    late = review.publication is not None and sent_on > review.publication.copy_by
+    copy_by = review.publication.copy_by if review.publication else None
+    late = copy_by is not None and sent_on > copy_by
     case.record(
         m.REPORT_COPIED,
         actor=actor,
         at=at,
         what=f"Final report sent to {recipient.label} on {format_day(sent_on)}"
         + (
-            " - later than the 7-working-day rule allows "
-            f"({format_day(review.publication.copy_by)})."
-            if late and review.publication
+            f" - later than the 7-working-day rule allows ({format_day(copy_by)})."
+            if late and copy_by
             else "."
         ),
         data={"sent_on": sent_on.isoformat(), "recipient": recipient.value, "late": late},
@@ -1188,8 +1200,33 @@ def _text(value: str, what: str, *, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 def _date(value: object) -> date | None:
-    return None if value in (None, "") else date.fromisoformat(str(value))
+    """An optional date from an event's data: None when absent (or unreadable)."""
+    try:
+        return None if value in (None, "") else date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
-def _day(event: CaseEvent, key: str) -> date:
-    return date.fromisoformat(str(event.data[key]))
+def _day_of(event: CaseEvent, key: str) -> date:
+    """The date an event's data gives under ``key``; an event recorded without it (before
+    the key was kept, say) counts as on the day it was recorded."""
+    given = event.data.get(key)
+    try:
+        return date.fromisoformat(str(given)) if given not in (None, "") else event.at.date()
+    except ValueError:
+        return event.at.date()
+
+
+def _enum(kind: type[_E], value: object) -> _E | None:
+    """``value`` as one of ``kind``'s members; None when absent or unknown (an older event)."""
+    try:
+        return kind(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _owner(data: Mapping[str, object]) -> Owner | None:
+    owner_id = data.get("owner_id")
+    if not owner_id:
+        return None
+    return Owner(str(owner_id), str(data.get("owner_name") or owner_id))

@@ -320,7 +320,12 @@ def review_lines(case: Case, today: date) -> list[tuple[str, str]]:
             (
                 "Publication planned",
                 f"{format_day(plan.publish_on)}; final report to the Panel, the Secretary of "
-                f"State and Ofsted by {format_day(plan.copy_by)}"
+                "State and Ofsted "
+                + (
+                    f"by {format_day(plan.copy_by)}"
+                    if plan.copy_by
+                    else "at least 7 working days before"
+                )
                 + (" (deferred)" if plan.deferral else ""),
             )
         )

@@ -70,21 +70,26 @@ class ReviewMonitoring:
         today = local.date()
         sent = 0
         async for case in each_case(self._tx, stages=rv.STAGES_UNDER_REVIEW):
-            review = rv.review_of(case)
-            if review is None or not rv.is_active(case):
-                continue
-            period = rv.monitoring_period(review, today)
-            review_on = rv.deferral_due(review, today)
-            due = (period is not None and not prompted(case, period)) or (
-                review_on is not None and not deferral_prompted(case, review_on)
-            )
-            if not due:
-                continue
             try:
+                if not self._due(case, today):
+                    continue
                 sent += await self._tx.run(partial(self._prompt, reference=case.reference, now=now))
             except Exception:
                 log.exception("review monitoring of %s failed; the others go on", case.reference)
         return sent
+
+    @staticmethod
+    def _due(case: Case, today: date) -> bool:
+        """A prompt is due on this case today (read inside the per-case guard: one case that
+        can't be read must not stop the others' prompts)."""
+        review = rv.review_of(case)
+        if review is None or not rv.is_active(case):
+            return False
+        period = rv.monitoring_period(review, today)
+        review_on = rv.deferral_due(review, today)
+        return (period is not None and not prompted(case, period)) or (
+            review_on is not None and not deferral_prompted(case, review_on)
+        )
 
     async def _prompt(self, uow: UnitOfWork, *, reference: CaseReference, now: datetime) -> int:
         case = await uow.cases.get(reference)  # fresh: another worker may have sent it

@@ -302,7 +302,7 @@ def _apply(
             actor=actor,
             at=at,
         )
-        copy_by = review.publication.copy_by if review.publication else publish_on
+        copy_by = (review.publication and review.publication.copy_by) or publish_on
         return (
             f"Publication deferred to {format_day(publish_on)}; the final report now goes to the "
             f"Panel, the Secretary of State and Ofsted by {format_day(copy_by)}",

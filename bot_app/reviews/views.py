@@ -108,7 +108,7 @@ class ReviewViews:
         standing = warning
         if standing is None and review.publication is not None and unpublished:
             standing = rv.publication_warning(
-                review.publication.publish_on, review.publication.copy_by, today, review
+                review.publication.publish_on, self.rules.copy_by(review.publication), today, review
             )
             if standing is None and review.publication.breaks_rule:
                 standing = (
@@ -118,7 +118,8 @@ class ReviewViews:
             elif standing is not None:
                 standing = (
                     "The last day to send the final report to the Panel, the Secretary of "
-                    f"State and Ofsted ({format_day(review.publication.copy_by)}) has passed "
+                    f"State and Ofsted ({format_day(self.rules.copy_by(review.publication))}) "
+                    "has passed "
                     "and not all three have it: the planned publication date breaks the "
                     "7-working-day rule. Defer or re-plan publication."
                 )
@@ -137,7 +138,7 @@ class ReviewViews:
             if review.joint_with
             else None,
             family=_family(review) if details and review.family else None,
-            publication=_publication(review, details),
+            publication=_publication(review, details, self.rules),
             warning=standing,
             confirm_publish_on=confirm_publish_on.isoformat() if confirm_publish_on else None,
             processes=[
@@ -286,7 +287,7 @@ def _family(review: Review) -> list[tuple[str, str]]:
     ]
 
 
-def _publication(review: Review, details: bool) -> list[tuple[str, str]]:
+def _publication(review: Review, details: bool, rules: ReviewRules) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     plan = review.publication
     if plan is not None:
@@ -304,7 +305,7 @@ def _publication(review: Review, details: bool) -> list[tuple[str, str]]:
         lines.append(
             (
                 "Final report to the Panel, the Secretary of State and Ofsted by",
-                f"{format_day(plan.copy_by)} (at least 7 working days before publication)",
+                f"{format_day(rules.copy_by(plan))} (at least 7 working days before publication)",
             )
         )
     if review.kind is ReviewKind.LOCAL and (plan is not None or review.completed_on):

@@ -14,7 +14,6 @@ contact or the family's views.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,128 +24,28 @@ from safeguarding import reviews as rv
 from safeguarding.case import Stage
 from safeguarding.case_clocks import ClockStatus
 from safeguarding.clocks import ClockId
-from tests.e2e.conftest import FIXED_NOW, BotUnderTest
-from tests.e2e.reminders_support import (
-    HUB_CHANNEL,
-    HUB_TEAM,
-    PARTNERS_CHANNEL,
-    Clock,
-    cards_to,
-    deliver,
-    register,
+from tests.e2e.after_decision_support import (
+    REF,
+    REVIEWER,
+    ReviewCard,
+    in_channel,
+    reach_the_partners_decision,
+    text_of,
+    version_of,
 )
-from tests.e2e.seed import ADMIN, HUB, PARTNER, PRACTITIONER, demo_user
-from tests.e2e.test_disputes import act, clocks, refusal
+from tests.e2e.conftest import BotUnderTest
+from tests.e2e.reminders_support import HUB_CHANNEL, HUB_TEAM, PARTNERS_CHANNEL, cards_to, deliver
+from tests.e2e.seed import HUB, PRACTITIONER
+from tests.e2e.test_disputes import clocks, refusal
 from tests.e2e.test_governance import NEITHER, notify
-from tests.e2e.test_rapid_review import (
-    CSPRG_CHANNEL,
-    DAVID,
-    FIONA,
-    HELEN,
-    MARK,
-    SAM,
-    ballot,
-    hub_action,
-    stored_case,
-    vote_action,
-)
+from tests.e2e.test_rapid_review import stored_case
 from tests.harness.activities import personal_conversation_id
 from tests.harness.canary import assert_no_canaries, log_records
 
 __all__ = ["log_records"]
 
-REF = "NL-2026-0001"
-REVIEWER = demo_user("Jo Patel")  # in the directory: owns the commissioning
 FAMILY_VIEWS = "Mother described the night visits; her words open chapter 3."
 CONTACT = "DS Rowe, Major Crimes"
-
-
-def text_of(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def version_of(card: Any) -> int:
-    """The review version every button of the card carries."""
-    if isinstance(card, dict):
-        data = card.get("data")
-        if isinstance(data, dict) and "version" in data and data.get("reference") == REF:
-            return int(data["version"])
-        for value in card.values():
-            found = version_of(value)
-            if found >= 0:
-                return found
-    elif isinstance(card, list):
-        for value in card:
-            found = version_of(value)
-            if found >= 0:
-                return found
-    return -1
-
-
-async def in_channel(bot: BotUnderTest, words: str) -> tuple[Any, str]:
-    """The Hub officer mentions the bot in the Hub channel: the card it answers with, and
-    the thread it is in."""
-    activity = bot.teams.channel_message(HUB, words, team_id=HUB_TEAM, channel_id=HUB_CHANNEL)
-    await bot.send(activity)
-    return bot.connector.last_card(activity["conversation"]["id"]), str(activity["id"])
-
-
-class ReviewCard:
-    """The Hub officer's review card in a personal chat: press a button, keep the new card."""
-
-    def __init__(self, bot: BotUnderTest) -> None:
-        self.bot = bot
-        self.card: Any = None
-
-    async def open(self) -> Any:
-        await self.bot.send(self.bot.teams.personal_message(HUB, f"review {REF}"))
-        self.card = self.bot.connector.last_card()
-        return self.card
-
-    async def press(self, verb: str, **data: Any) -> dict[str, Any]:
-        body = await act(self.bot, HUB, verb, version=version_of(self.card), **data)
-        if body["statusCode"] == 200:
-            self.card = body["value"]
-        return body
-
-    async def done(self, milestone: str, day: str) -> None:
-        body = await self.press(
-            "review.milestone_done", milestone=milestone, **{f"done_on_{milestone}": day}
-        )
-        assert body["statusCode"] == 200, body
-
-
-async def reach_the_partners_decision(make_bot: Any) -> tuple[BotUnderTest, Clock]:
-    """The governance journey: a near miss the CSPR Group recommends for a local CSPR, the
-    partners confirming on Wednesday 2 December 2026, the rapid review sent to the Panel."""
-    clock = Clock(FIXED_NOW)
-    bot: BotUnderTest = await make_bot(now=clock)
-    await register(bot, "register hub", admin=ADMIN)
-    await register(bot, "register csprg", admin=ADMIN, channel_id=CSPRG_CHANNEL)
-    await register(bot, "register partners", admin=ADMIN, channel_id=PARTNERS_CHANNEL)
-    await notify(bot, harm={**NEITHER, "learning": "near_miss"})
-    await deliver(bot, clock.now)
-    await hub_action(
-        bot, "rapid_review.start", {"agencies": "Riverside Primary School"}, marker=f"Case {REF}"
-    )
-    await deliver(bot, clock.now)
-    await hub_action(bot, "rapid_review.open_vote", {"anyway": "yes"})
-    await deliver(bot, clock.now)
-    for member in (SAM, FIONA, MARK):
-        await bot.send(
-            vote_action(member, bot, "vote.cast", ballot(member, "local_cspr", "multi_agency"))
-        )
-    await hub_action(bot, "rapid_review.close_vote", {"reason": "Every member has voted."})
-    clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))
-    for partner in (PARTNER, HELEN, DAVID):
-        await bot.send(
-            bot.teams.card_action(partner, "partners.confirm", {"reference": REF, "round": 1})
-        )
-    await act(bot, HUB, "case.panel_notified", notified_on="2026-12-02")
-    await hub_action(bot, "rapid_review.sent", {"sent_on": "2026-12-02"})
-    case = await stored_case(bot)
-    assert case.stage is Stage.LOCAL_REVIEW
-    return bot, clock
 
 
 async def test_a_local_cspr_from_the_partners_decision_to_publication(
