@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
+
+# Property tests judge answers, not speed: a loaded machine (CI, two workers, the journeys
+# beside them) must not fail them on hypothesis's per-example deadline.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 pytest_plugins = ["tests.harness.plugin"]
 
