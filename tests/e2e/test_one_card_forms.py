@@ -216,3 +216,20 @@ async def test_someone_without_the_role_pressing_write_the_report_is_refused(
     # Amira's form is as she left it: her next press still works.
     moved = await press(bot, AMIRA, nil_return="true", nil_reason="No contact with the family.")
     assert "Check and send" in text_of(moved["value"])
+
+
+async def test_an_old_card_that_cannot_be_updated_does_not_stop_the_newer_form(
+    bot: BotUnderTest,
+) -> None:
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+    old = message_with(bot, PRACTITIONER, "Step 1 of 6")
+    bot.connector.fail_next(1, 404, match=lambda info: info.operation == "update")
+
+    await bot.send(bot.teams.personal_message(PRACTITIONER, "notify"))
+
+    assert updated_to(bot, old.activity_id) == [], "Teams refused the update"
+    new = message_with(bot, PRACTITIONER, "Step 1 of 6")
+    assert new.activity_id != old.activity_id, "the newer form started all the same"
+    newer = adaptive_cards_in(new.activity)[-1]
+    moved = await press(bot, PRACTITIONER, card=newer, **STEPS["reporter"])
+    assert "Step 2 of 6" in text_of(moved["value"])
