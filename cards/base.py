@@ -95,6 +95,29 @@ def personal_start_card(title: str, why: str, command: str, *, fallback: str) ->
     )
 
 
+# The verb of a button that starts a one-card form where it is (``bot.py``): its data names the
+# command, as if it were typed, and the answer replaces the card with the form's first step.
+START_VERB = "card.start"
+
+
+def start_button(title: str, command: str) -> ActionExecute:
+    """An ``Action.Execute`` that runs ``command`` (the role is checked on the server); the
+    form it starts replaces the card the button is on."""
+    return ActionExecute(
+        title=title, verb=START_VERB, data={"command": command}, style=types.ActionStyle.POSITIVE
+    )
+
+
+def personal_form_start_card(title: str, why: str, command: str, *, fallback: str) -> Card:
+    """Like :func:`personal_start_card`, for a one-card form: Start turns this card into the
+    form's first step (one card per task)."""
+    return finish(
+        [heading(title), paragraph(f"{why} Press Start when you're ready.")],
+        [start_button("Start", command)],
+        fallback=fallback,
+    )
+
+
 def show_card(title: str, body: list[Any], action: ActionExecute) -> ActionShowCard:
     """A button that opens a small form (``body``) under the card, sent by ``action``."""
     return ActionShowCard(

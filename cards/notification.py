@@ -394,6 +394,15 @@ def cancelled_card(when: str) -> Card:
     )
 
 
+def superseded_card(when: str) -> Card:
+    """The notification card once a newer form was started: nothing sent, no live buttons."""
+    return receipt_card(
+        "Notification form replaced",
+        [f"Replaced by a newer form {when} - nothing was sent from this one."],
+        fallback="Notification form replaced by a newer one",
+    )
+
+
 def no_longer_in_use_card() -> Card:
     """A press on a notification form that was cancelled or replaced by a newer one."""
     return receipt_card(

@@ -27,7 +27,6 @@ from cards.base import (
     Card,
     ClockLine,
     clock_rows,
-    command_button,
     error_block,
     execute,
     facts,
@@ -36,6 +35,7 @@ from cards.base import (
     paragraph,
     receipt_card,
     show_card,
+    start_button,
     step_action,
     step_buttons,
     subheading,
@@ -128,7 +128,7 @@ def request_card(view: RequestView) -> Card:
                 "the case details with you there."
             ),
         ],
-        [command_button("Write the report", f"report {view.reference}")],
+        [start_button("Write the report", f"report {view.reference}")],
         fallback=f"Rapid review report requested for case {view.reference}, due {view.due}",
     )
 
@@ -561,6 +561,15 @@ def report_cancelled_card(reference: str, when: str) -> Card:
             f"Type **report {reference}** to start again.",
         ],
         fallback=f"Report for case {reference} cancelled",
+    )
+
+
+def report_superseded_card(reference: str, when: str) -> Card:
+    """The report card once a newer report form was started: nothing sent, no live buttons."""
+    return receipt_card(
+        f"Report form replaced: case {reference}",
+        [f"Replaced by a newer form {when} - nothing was sent from this one."],
+        fallback=f"Report form for case {reference} replaced by a newer one",
     )
 
 

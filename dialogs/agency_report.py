@@ -24,6 +24,7 @@ from cards.rapid_review import (
     report_closed_card,
     report_review_card,
     report_step_card,
+    report_superseded_card,
 )
 from dialogs.agency_report_form import (
     DIALOG_ID,
@@ -84,6 +85,9 @@ class AgencyReportDialog(CardStepDialog):
         return report_cancelled_card(
             state["reference"], f"{self._at_time(turn.now)} by {turn.actor.name}"
         )
+
+    def _superseded_card(self, turn: Turn, state: State) -> Card:
+        return report_superseded_card(state["reference"], self._at_time(turn.now))
 
     async def _inactive_card(self, turn: Turn, data: Mapping[str, Any]) -> Answer:
         reference, token = data.get("reference"), data.get("token")

@@ -15,6 +15,12 @@ replaces the pressed card in place (:data:`ANSWER_KEY`, read by the edge). A pre
 no dialog is waiting for (sent, cancelled, replaced by a newer one) is answered by
 :meth:`CardStepDialog.answer_inactive`: the receipt of what became of it, never a red error.
 
+Such a dialog also remembers the id of every message that shows its card (:data:`COPIES`: the
+card it sent, the Start card it replaced, a copy shown again). When the form ends - sent,
+cancelled (pressed or typed), or replaced by a newer form (:func:`supersede_active`) - each of
+those messages is updated in place, through the connector, to the short receipt without live
+buttons, so no copy on another device keeps buttons that no longer lead anywhere.
+
 A concrete dialog supplies only its domain: its steps and the action it needs, what to keep
 when it starts, how to read a step's answers, its cards, and what submitting does.
 """
@@ -36,6 +42,8 @@ from safeguarding.errors import DomainError
 from safeguarding.policy import Action, require
 
 REVIEW: Final = "review"
+# The ids of the messages that show a universal dialog's card, in its state.
+COPIES: Final = "cards"
 # Where a universal dialog leaves its answer to an invoke: a card (replaces the pressed one) or
 # a short text (a toast).
 ANSWER_KEY: Final = "cspr.card_answer"
@@ -57,6 +65,8 @@ NO_LONGER_IN_USE: Final = (
     "This form is no longer in use: nothing from it was sent. If you started a newer one, "
     "carry on there."
 )
+
+log = logging.getLogger(__name__)
 
 State = dict[str, Any]
 # What submitting answers with: texts and cards for the person, sent after the service's
@@ -103,19 +113,59 @@ async def continue_card_dialog(
     return found if isinstance(found, str | dict) else None
 
 
-async def say(context: TurnContext, items: Sequence[Said]) -> None:
+async def supersede_active(dialog_context: DialogContext) -> None:
+    """Before a new dialog replaces the active one: a one-card form's messages say it was
+    replaced (nothing sent from it), without live buttons."""
+    active = dialog_context.active_dialog
+    if active is None:
+        return
+    dialog = dialog_context.find_dialog_sync(active.id)
+    if isinstance(dialog, CardStepDialog) and dialog.universal:
+        await dialog.supersede(dialog_context.context, active.state)
+
+
+def is_one_card_form(dialog_context: DialogContext) -> bool:
+    """Whether the active dialog keeps its answers on one card (``universal``)."""
+    active = dialog_context.active_dialog
+    dialog = dialog_context.find_dialog_sync(active.id) if active is not None else None
+    return isinstance(dialog, CardStepDialog) and dialog.universal
+
+
+async def say(context: TurnContext, items: Sequence[Said]) -> list[str]:
+    """Send ``items`` (an invoke: leave the answer); the ids of the messages with a card."""
     if is_invoke(context):
         # One answer replaces the pressed card: the last card, else the last text.
         cards = [item for item in items if not isinstance(item, str)]
         if cards or items:
             answer(context, cards[-1] if cards else items[-1])
-        return
+        return []
+    sent: list[str] = []
     for item in items:
         if isinstance(item, str):
             await context.send_activity(MessageFactory.text(item))
         else:
             attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=item)
-            await context.send_activity(MessageFactory.attachment(attachment))
+            response = await context.send_activity(MessageFactory.attachment(attachment))
+            if response is not None and response.id:
+                sent.append(response.id)
+    return sent
+
+
+def _remember(state: State, activity_ids: Sequence[str]) -> None:
+    copies: list[str] = state.setdefault(COPIES, [])
+    copies.extend(i for i in activity_ids if i and i not in copies)
+
+
+async def _put_card(context: TurnContext, activity_id: str, card: Card) -> None:
+    """Update the message ``activity_id`` of this conversation to ``card``, for everyone."""
+    update = MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=card))
+    update.id = activity_id
+    try:
+        await context.update_activity(update)
+    except Exception as error:
+        # The form is already sent, cancelled or replaced; a copy left as it was answers
+        # with its receipt when pressed (answer_inactive), so this is logged, not raised.
+        log.warning("could not update a copy of a form's card: %s", type(error).__name__)
 
 
 class CardStepDialog(Dialog):
@@ -167,6 +217,10 @@ class CardStepDialog(Dialog):
         """A universal dialog's receipt for Cancel, replacing the card (no live buttons)."""
         raise NotImplementedError
 
+    def _superseded_card(self, turn: DialogTurn, state: State) -> Card:
+        """A universal dialog's card once a newer form replaced it: nothing sent from it."""
+        raise NotImplementedError
+
     async def _inactive_card(self, turn: DialogTurn, data: Mapping[str, Any]) -> Answer:
         """What became of a form no dialog is waiting for: sent (when, as what) or not."""
         return NO_LONGER_IN_USE
@@ -208,10 +262,14 @@ class CardStepDialog(Dialog):
             await self._show(context, state)
             return Dialog.end_of_turn
         if nav == "cancel":
-            if self.universal and is_invoke(context):
-                answer(context, self._cancelled_card(turn, state))
-            else:
-                await say(context, [self._cancelled(state)])
+            if self.universal:
+                # Pressed or typed: every message showing the form becomes the receipt.
+                receipt = self._cancelled_card(turn, state)
+                await self.close_copies(context, state, receipt, keep_pressed=False)
+                if is_invoke(context):
+                    answer(context, receipt)
+                    return await dialog_context.end_dialog()
+            await say(context, [self._cancelled(state)])
             return await dialog_context.end_dialog()
         if value is None and (nav != "back" or self.universal):
             await say(context, [WAITING_ON_CARD if self.universal else WAITING])
@@ -242,6 +300,23 @@ class CardStepDialog(Dialog):
         require(turn.actor, self.action)
         logging.getLogger(type(self).__module__).info("%s card pressed after it ended", self.kind)
         answer(context, await self._inactive_card(turn, data))
+
+    async def supersede(self, context: TurnContext, state: State) -> None:
+        """A newer form replaces this one: its messages say so, without live buttons (but
+        not the message being pressed now, which shows the newer form)."""
+        card = self._superseded_card(turn_of(context), state)
+        await self.close_copies(context, state, card, keep_pressed=True)
+
+    async def close_copies(
+        self, context: TurnContext, state: State, card: Card, *, keep_pressed: bool
+    ) -> None:
+        """Put ``card`` (a receipt) on every message that shows this form; with
+        ``keep_pressed``, not on the message whose button this invoke answers."""
+        pressed_id = context.activity.reply_to_id if is_invoke(context) else None
+        for activity_id in state.get(COPIES, []):
+            if keep_pressed and activity_id == pressed_id:
+                continue
+            await _put_card(context, activity_id, card)
 
     def _back(self, state: State) -> None:
         if state.get("editing"):
@@ -276,6 +351,11 @@ class CardStepDialog(Dialog):
             await self._show(dialog_context.context, state, error=error.user_message)
             return Dialog.end_of_turn
         await say(dialog_context.context, said)
+        receipts = [item for item in said if not isinstance(item, str)]
+        if self.universal and receipts:
+            # Every other copy of the form (a Start card it replaced, a copy shown again on
+            # another device) shows the receipt too, not buttons that no longer lead anywhere.
+            await self.close_copies(dialog_context.context, state, receipts[-1], keep_pressed=False)
         return await dialog_context.end_dialog()
 
     async def _show(
@@ -296,4 +376,9 @@ class CardStepDialog(Dialog):
             card = self._step_card(turn, state, self._draft(state, draft or {}), error)
         if notice and self.universal:
             card = with_notice(card, notice)
-        await say(context, [card])
+        sent = await say(context, [card])
+        if self.universal:
+            # The messages that show this form: a card sent now, or the one whose button was
+            # pressed (a Start card the form replaced, or the form's own card).
+            pressed_id = context.activity.reply_to_id if is_invoke(context) else None
+            _remember(state, [*sent, *([pressed_id] if pressed_id else [])])

@@ -26,6 +26,7 @@ from cards.notification import (
     no_longer_in_use_card,
     review_card,
     step_card,
+    superseded_card,
 )
 from dialogs.card_dialog import Answer, CardStepDialog, Said, State
 from dialogs.notification_form import FormOptions, build, read_step, review_sections
@@ -83,6 +84,9 @@ class NotificationDialog(CardStepDialog):
 
     def _cancelled_card(self, turn: Turn, state: State) -> Card:
         return cancelled_card(f"{self._at_time(turn.now)} by {turn.actor.name}")
+
+    def _superseded_card(self, turn: Turn, state: State) -> Card:
+        return superseded_card(self._at_time(turn.now))
 
     async def _inactive_card(self, turn: Turn, data: Mapping[str, Any]) -> Answer:
         token = data.get("token")

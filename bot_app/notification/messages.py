@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot_app.cases.views import CaseViews
-from cards.base import Card, personal_start_card
+from cards.base import Card, personal_form_start_card
 from cards.notification import ConfirmationView
 from safeguarding.case import Case
 from safeguarding.clocks import format_day
@@ -36,7 +36,7 @@ _NEXT_STEPS: dict[Route, tuple[str, ...]] = {
 
 def start_card() -> Card:
     """Sent to the personal chat of someone who typed ``notify`` in a shared conversation."""
-    return personal_start_card(
+    return personal_form_start_card(
         "Notify a serious incident",
         "You asked to notify an incident in a shared conversation. Details about a child belong "
         "here, in our personal chat.",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot_app.cases.views import CaseViews, details_view
-from cards.base import Card, ClockLine, personal_start_card
+from cards.base import Card, ClockLine, personal_form_start_card
 from cards.case import hub_card
 from cards.rapid_review import (
     AgencyLine,
@@ -317,7 +317,7 @@ class RapidReviewViews:
 
 def start_report_card(reference: str) -> Card:
     """Posted to a lead's personal chat when they ask for the report anywhere else."""
-    return personal_start_card(
+    return personal_form_start_card(
         f"Rapid review report: case {reference}",
         "Reports belong in our personal chat.",
         f"report {reference}",

@@ -24,7 +24,7 @@ from botbuilder.core import (
     TurnContext,
     UserState,
 )
-from botbuilder.dialogs import DialogSet
+from botbuilder.dialogs import DialogContext, DialogSet
 from botbuilder.schema import Attachment, ChannelAccount
 
 from bot_app.admin.identity import Directory
@@ -34,9 +34,14 @@ from bot_app.core.routing import Router
 from bot_app.core.turn import Turn
 from bot_app.teams.invoke import error_response, invoke_response
 from bot_app.teams.translate import command_in, translate
-from cards.base import CARD_CONTENT_TYPE, STEP_VERB
+from cards.base import CARD_CONTENT_TYPE, START_VERB, STEP_VERB
 from cards.safety import CALL_999
-from dialogs.card_dialog import continue_card_dialog
+from dialogs.card_dialog import (
+    ANSWER_KEY,
+    continue_card_dialog,
+    is_one_card_form,
+    supersede_active,
+)
 from dialogs.turn import TURN_KEY
 from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.errors import ConcurrencyConflict, DomainError
@@ -54,6 +59,9 @@ PERSONAL_ONLY = (
     "Please carry on there."
 )
 NO_LONGER_ACTIVE = "That card is no longer active. Type **help** to see what you can do."
+# Typed during a one-card form, these words are the form's own (type cancel to stop it).
+FORM_WORDS = frozenset({"cancel", "back", "next"})
+NO_LONGER_SUPPORTED = "This button is no longer supported. Type help for the current options."
 INSTALLED_IN_TEAM = (
     "Hello, I'm the safeguarding practice review assistant. I post case references, stages "
     "and deadlines here - never details about a child. Mention me with **help** to see what "
@@ -104,7 +112,9 @@ class SafeguardingBot(ActivityHandler):
         await self._observe(turn)
         dialog_context = await self._deps.dialogs.create_context(turn_context)
         try:
-            if dialog_context.active_dialog is not None:
+            if dialog_context.active_dialog is not None and not self._command_over_form(
+                dialog_context, turn
+            ):
                 if turn.text and looks_urgent(turn.text):
                     # Safety first, even in the middle of a form; the form stays as it was.
                     log.info("urgent words in a dialog (%s)", urgency(turn.text))
@@ -161,13 +171,12 @@ class SafeguardingBot(ActivityHandler):
             return error_response("BadRequest", "That button sent something I couldn't read.")
         if verb == STEP_VERB:
             return await self._card_step(turn_context, data or {})
+        if verb == START_VERB:
+            return await self._card_start(turn_context, data or {})
         spec = self._deps.router.verb(verb)
         if spec is None:
             log.warning("unknown card verb %r", verb)
-            return error_response(
-                "UnknownAction",
-                "This button is no longer supported. Type help for the current options.",
-            )
+            return error_response("UnknownAction", NO_LONGER_SUPPORTED)
         turn = await self._turn(turn_context)
         await self._observe(turn)
         try:
@@ -196,11 +205,41 @@ class SafeguardingBot(ActivityHandler):
             return error_response(type(error).__name__, error.user_message)
         if answer is None:
             log.warning("card step for an unknown dialog")
-            return error_response(
-                "UnknownAction",
-                "This button is no longer supported. Type help for the current options.",
-            )
+            return error_response("UnknownAction", NO_LONGER_SUPPORTED)
         return invoke_response(Toast(answer) if isinstance(answer, str) else ShowCard(answer))
+
+    async def _card_start(
+        self, turn_context: TurnContext, data: dict[str, object]
+    ) -> InvokeResponse:
+        """A Start button (``Action.Execute``): its command runs as if typed - the role and
+        access checked as for typed words - and the form it begins replaces the card (a
+        form already open is replaced, and its card says so). A refusal changes nothing."""
+        turn = await self._turn(turn_context)
+        await self._observe(turn)
+        command = data.get("command")
+        word, _, args = command.partition(" ") if isinstance(command, str) else ("", "", "")
+        spec = self._deps.router.command(word)
+        if spec is None:
+            log.warning("start button for an unknown command")
+            return error_response("UnknownAction", NO_LONGER_SUPPORTED)
+        try:
+            require(turn.actor, spec.action)
+            if spec.personal_only and not turn.is_personal:
+                return invoke_response(Toast(PERSONAL_ONLY))
+            parsed = spec.args.parse(
+                args.strip(), prefix=self._deps.router.reference_prefix, usage=spec.usage
+            )
+            reply = await self._deps.router.run_command(spec, turn, parsed)
+            await self._send(turn_context, [s for s in reply if isinstance(s, BeginDialog)])
+        except DomainError as error:
+            log.info("start button refused: %s", type(error).__name__)
+            return error_response(type(error).__name__, error.user_message)
+        found = turn_context.turn_state.get(ANSWER_KEY)
+        cards = [s.card for s in reply if isinstance(s, CardMessage)]
+        texts = [s.text for s in reply if isinstance(s, Text)]
+        if isinstance(found, dict) or cards:
+            return invoke_response(ShowCard(found if isinstance(found, dict) else cards[-1]))
+        return invoke_response(Toast(" ".join(texts) or str(found or "Done.")))
 
     # --- installation and first contact ------------------------------------------------
 
@@ -262,8 +301,21 @@ class SafeguardingBot(ActivityHandler):
                 await turn_context.send_activity(MessageFactory.attachment(attachment))
             elif isinstance(said, BeginDialog):
                 dialog_context = await self._deps.dialogs.create_context(turn_context)
+                # A one-card form replaced by this one says so on its card, without buttons.
+                await supersede_active(dialog_context)
                 await dialog_context.cancel_all_dialogs()
                 await dialog_context.begin_dialog(said.dialog_id, said.options)
+
+    def _command_over_form(self, dialog_context: DialogContext, turn: Turn) -> bool:
+        """A command typed while a one-card form is open runs as usual: the form stays on
+        its card, or - when the command starts a new form - is replaced, and its card says
+        so. Other typed words (and ``cancel``, ``back``) go to the form."""
+        if dialog_context.context.activity.value is not None or not turn.text:
+            return False
+        word = turn.text.partition(" ")[0].rstrip("?!.").lower()
+        if word in FORM_WORDS or self._deps.router.command(word) is None:
+            return False
+        return is_one_card_form(dialog_context)
 
     def _unrecognised(self, turn: Turn, text: str) -> Reply:
         if self._deps.unrecognised is None:
