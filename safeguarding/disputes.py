@@ -62,7 +62,7 @@ ERASED: Final = "(no longer held: erased under the retention policy)"
 
 
 class Topic(StrEnum):
-    """What the difference of opinion is about (the seed's three, and anything else)."""
+    """What the difference of opinion is about (the procedure's three, and anything else)."""
 
     CRITERIA = "criteria"
     REVIEW_TYPE = "review_type"
