@@ -88,6 +88,20 @@ TASKS: Final[tuple[tuple[str, frozenset[Action]], ...]] = (
         "Differences of opinion",
         frozenset({Action.RAISE_DISPUTE, Action.RESPOND_DISPUTE, Action.MEDIATE_DISPUTE}),
     ),
+    (
+        "Reviews and action plans",
+        frozenset(
+            {
+                Action.MANAGE_REVIEW,
+                Action.RESPOND_NATIONAL_FINDINGS,
+                Action.MANAGE_ACTION_PLAN,
+                Action.UPDATE_OWN_ACTION,
+                Action.SIGN_OFF_ACTION_PLAN,
+                Action.VIEW_ACTIONS,
+                Action.VIEW_BOARD_REPORT,
+            }
+        ),
+    ),
     ("People and roles", frozenset({Action.MANAGE_DIRECTORY, Action.VIEW_DIRECTORY})),
     ("Channels", frozenset({Action.REGISTER_CHANNEL})),
     (
@@ -109,7 +123,9 @@ OTHER_TASK: Final = "Other"
 FIRST_SCREEN: Final = 6
 # Within a task, the command a newcomer needs first leads ("cases" lists what "status" needs
 # a reference for); the others follow in the order the features registered them.
-_LEADS: Final = ("notify", "cases", "report", "disagree", "grant", "register", "verify", "clock")
+_LEADS: Final = (
+    "notify", "cases", "report", "disagree", "actions", "grant", "register", "verify", "clock",
+)  # fmt: skip
 # "help" itself is not listed on the help card: the person has just typed it.
 _NOT_LISTED: Final = frozenset({"help"})
 

@@ -168,3 +168,22 @@ def test_the_urgent_card_says_999_first_and_offers_to_notify() -> None:
     assert_valid_card(without)
     assert "actions" not in without
     assert without["body"][0]["items"][0]["text"] == CALL_999
+
+
+def test_the_review_and_action_plan_commands_are_a_task_of_their_own() -> None:
+    hub = [
+        HelpEntry("notify", "notify", "Notify the Hub.", Action.NOTIFY),
+        HelpEntry("cases", "cases", "Open cases.", Action.VIEW_CASE),
+        HelpEntry("plan", "plan «reference»", "The action plan.", Action.VIEW_ACTIONS),
+        HelpEntry("actions", "actions", "Open actions.", Action.VIEW_ACTIONS),
+        HelpEntry("board", "board report", "The Board report.", Action.VIEW_BOARD_REPORT),
+        HelpEntry("clock", "clock «date»", "Deadlines from a date.", Action.USE_ASSISTANT),
+    ]
+
+    shown, rest = split_first_screen(hub, limit=4)
+
+    # "actions" leads its task on the first screen; the rest wait under its own heading.
+    assert [e.name for e in shown] == ["notify", "cases", "actions", "clock"]
+    assert [(title, sorted(e.name for e in entries)) for title, entries in rest] == [
+        ("Reviews and action plans", ["board", "plan"])
+    ]
