@@ -58,10 +58,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 # The bot in the Microsoft 365 Agents Playground, driven in headless Chromium (Debian's
-# `chromium`); screenshots in e2e/artifacts/.
+# `chromium`): the journey to the CSPR Group's vote, then the review and action plan cards
+# after the partners' decision (one after the other: each starts a bot of its own);
+# screenshots in e2e/artifacts/ (the second's in e2e/artifacts/after-decision/).
 e2e: install node_modules/.package-lock.json
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install -y chromium (or set CHROMIUM=)"; exit 2; }
 	CHROMIUM=$(CHROMIUM) PYTHON=$(abspath $(PY)) node --test --test-reporter=spec e2e/playground.test.mjs
+	CHROMIUM=$(CHROMIUM) PYTHON=$(abspath $(PY)) node --test --test-reporter=spec e2e/after_decision.test.mjs
 
 # The case dashboard (the Teams tab) in headless Chromium, as a Hub officer and a practitioner,
 # with the axe accessibility check; screenshots in e2e/artifacts/dashboard/.
