@@ -292,10 +292,13 @@ async def store_case(bot: BotUnderTest, case: Case, details: dict[str, str]) -> 
         await engine.dispose()
 
 
-def older_published_case(reference: str = REF) -> Case:
-    """A local CSPR published before the review track kept its details: the review started
-    without its kind, publication planned without the copy deadline, one copy event for all
-    three recipients, publication without the date to keep it until."""
+def published_case(reference: str = REF, *, older_layout: bool = False) -> Case:
+    """A local CSPR whose report was published on 25 November 2026, as its events.
+
+    ``older_layout``: as recorded before the review track kept its details - the review
+    started without its kind, publication planned without the copy deadline, one copy event
+    for all three recipients, publication without the date to keep it until.
+    """
     hub = Actor(id=HUB.aad_object_id, name=HUB.name)
     case = Case.open(
         reference=CaseReference.parse(reference),
@@ -314,16 +317,19 @@ def older_published_case(reference: str = REF) -> Case:
             data=data,
         )
 
+    kind = {} if older_layout else {"kind": "local"}
+    copy_by = {} if older_layout else {"copy_by": "2026-11-16"}
     step(m.PANEL_NOTIFIED, "2026-03-04", notified_on="2026-03-04", notified_by=HUB.name)
     for stage in (Stage.PANEL_NOTIFIED, Stage.RAPID_REVIEW, Stage.RECOMMENDATION):
         case.move_to(stage, actor=hub, at=datetime(2026, 3, 5, 10, tzinfo=UTC))
     case.move_to(Stage.PARTNERS_DECISION, actor=hub, at=datetime(2026, 3, 20, 10, tzinfo=UTC))
     step(m.RAPID_REVIEW_SENT, "2026-03-20", sent_on="2026-03-20")
     case.move_to(Stage.LOCAL_REVIEW, actor=hub, at=datetime(2026, 3, 23, 10, tzinfo=UTC))
-    step(m.REVIEW_STARTED, "2026-03-23", decided_on="2026-03-23")
+    step(m.REVIEW_STARTED, "2026-03-23", decided_on="2026-03-23", **kind)
     step(m.PANEL_DECIDED, "2026-04-01", decided_on="2026-04-01", decision="agreed")
+    # Six months from 23 March: completed a week late.
     step(m.REVIEW_COMPLETED, "2026-09-30", completed_on="2026-09-30")
-    step(m.PUBLICATION_PLANNED, "2026-10-01", publish_on="2026-11-25")
+    step(m.PUBLICATION_PLANNED, "2026-10-01", publish_on="2026-11-25", **copy_by)
     step(m.REPORT_COPIED, "2026-11-10", sent_on="2026-11-10")
     step(m.PUBLISHED, "2026-11-25", published_on="2026-11-25")
     case.move_to(Stage.PUBLISHED, actor=hub, at=datetime(2026, 11, 25, 10, tzinfo=UTC))

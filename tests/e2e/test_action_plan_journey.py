@@ -11,12 +11,9 @@ lists or the Board report.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from safeguarding import milestones as m
-from safeguarding.case import Actor, Case, Stage
-from safeguarding.reference import CaseReference
 from tests.e2e.after_decision_support import (
     REF,
     SAM_EMAIL,
@@ -24,6 +21,7 @@ from tests.e2e.after_decision_support import (
     as_text,
     board_csv,
     press,
+    published_case,
     raw_rows,
     refusal,
     revision_of,
@@ -42,39 +40,7 @@ SAM = SAM_EMAIL
 
 async def seed_published_case(bot: BotUnderTest) -> None:
     """A local CSPR whose report was published: the events the reviews record."""
-    hub = Actor(id=HUB.aad_object_id, name=HUB.name)
-    case = Case.open(
-        reference=CaseReference.parse(REF),
-        aware_on=date(2026, 3, 2),
-        incident_on=date(2026, 2, 27),
-        actor=hub,
-        at=datetime(2026, 3, 2, 10, tzinfo=UTC),
-    )
-
-    def step(event: str, on: str, **data: str) -> None:
-        case.record(
-            event,
-            actor=hub,
-            at=datetime.fromisoformat(f"{on}T10:00:00+00:00"),
-            what=f"{event} recorded.",
-            data=data,
-        )
-
-    step(m.PANEL_NOTIFIED, "2026-03-04", notified_on="2026-03-04", notified_by=HUB.name)
-    for stage in (Stage.PANEL_NOTIFIED, Stage.RAPID_REVIEW, Stage.RECOMMENDATION):
-        case.move_to(stage, actor=hub, at=datetime(2026, 3, 5, 10, tzinfo=UTC))
-    case.move_to(Stage.PARTNERS_DECISION, actor=hub, at=datetime(2026, 3, 20, 10, tzinfo=UTC))
-    step(m.RAPID_REVIEW_SENT, "2026-03-20", sent_on="2026-03-20")
-    case.move_to(Stage.LOCAL_REVIEW, actor=hub, at=datetime(2026, 3, 23, 10, tzinfo=UTC))
-    step(m.REVIEW_STARTED, "2026-03-23", decided_on="2026-03-23", kind="local")
-    step(m.PANEL_DECIDED, "2026-04-01", decided_on="2026-04-01", decision="agreed")
-    # Six months from 23 March: completed a week late.
-    step(m.REVIEW_COMPLETED, "2026-09-30", completed_on="2026-09-30")
-    step(m.PUBLICATION_PLANNED, "2026-10-01", publish_on="2026-11-25", copy_by="2026-11-16")
-    step(m.REPORT_COPIED, "2026-11-10", sent_on="2026-11-10")
-    step(m.PUBLISHED, "2026-11-25", published_on="2026-11-25")
-    case.move_to(Stage.PUBLISHED, actor=hub, at=datetime(2026, 11, 25, 10, tzinfo=UTC))
-    await store_case(bot, case, {"name": CHILD})
+    await store_case(bot, published_case(REF), {"name": CHILD})
 
 
 async def test_an_action_plan_is_followed_to_the_end_and_the_case_closes(make_bot: Any) -> None:

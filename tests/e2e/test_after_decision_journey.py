@@ -32,9 +32,9 @@ from tests.e2e.after_decision_support import (
     board_csv,
     board_row,
     in_channel,
-    older_published_case,
     partners_decide,
     press,
+    published_case,
     reach_the_partners_decision,
     reach_the_vote,
     refusal,
@@ -404,7 +404,7 @@ async def test_a_case_recorded_before_the_review_track_kept_its_details_still_re
     clock = Clock(FIXED_NOW)
     bot: BotUnderTest = await make_bot(now=clock)
     await register(bot, "register hub", admin=ADMIN)
-    await store_case(bot, older_published_case(), {"name": "Zebedee Quill"})
+    await store_case(bot, published_case(older_layout=True), {"name": "Zebedee Quill"})
 
     status = as_text(await say(bot, HUB, f"status {REF}"))
     assert "Report published" in status
