@@ -10,34 +10,39 @@
 // replaces the card); `plan <reference>` shows the action plan card, where she adds an action
 // of her own and gets the receipt; `actions` (her open actions) lists it.
 //
-// The process and page helpers are playground.test.mjs's (copied: that file exports nothing).
+// The process and page helpers are shared with playground.test.mjs (playground_support.mjs).
 // The bot runs as `make run` does on an SQLite file of its own; every port is picked free.
 // Screenshots and logs go to e2e/artifacts/after-decision/.
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), PYTHON (default .venv/bin/python),
 // E2E_BOT_DIR (the checkout whose bot runs; default this one), E2E_HEADED=1 to watch.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import {
+  BOT_DIR,
+  CHROMIUM,
+  PYTHON,
+  REPO,
+  card,
+  freePort,
+  harness,
+  pickDate,
+  say,
+  waitForCard,
+} from "./playground_support.mjs";
+
 // A folder of its own: playground.test.mjs empties e2e/artifacts/ when it starts.
 const ARTIFACTS = path.join(REPO, "e2e", "artifacts", "after-decision");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const PYTHON = process.env.PYTHON || path.join(REPO, ".venv", "bin", "python");
-const BOT_DIR = process.env.E2E_BOT_DIR || REPO;
-const PLAYGROUND = path.join(REPO, "node_modules", ".bin", "agentsplayground");
-const CARD_WAIT = 30_000; // a bot reply
-const START_WAIT = 60_000; // a process starting
+const h = harness({ artifacts: ARTIFACTS, workPrefix: "cspr-e2e-after-" });
+const { open, playground, screenshot, start } = h;
 
 const HUB_OFFICER = "Priya Shah";
 // The action is Priya's own, so that `actions` (her open actions) lists it.
@@ -45,145 +50,7 @@ const OWNER_EMAIL = "priya.shah@example.org";
 const COUNCIL = "North Lincolnshire Council"; // her agency, in the demo directory
 const ACTION = "Health visitors to check the referral pathway at every contact";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "cspr-e2e-after-"));
-const processes = [];
-let browser;
-let shot = 0;
-
-// -- processes -------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Start a process in its own group, logging to artefacts; resolves when `ready` matches. */
-function start(name, command, args, { cwd, env, ready }) {
-  const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const entry = { name, child, exited: false };
-  processes.push(entry);
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in ${START_WAIT / 1000} s: see ${name}.log`)),
-      START_WAIT,
-    );
-    const watch = (chunk) => {
-      log.write(chunk);
-      seen = (seen + chunk.toString()).slice(-20_000);
-      const match = ready.exec(seen);
-      if (match && !entry.ready) {
-        entry.ready = match;
-        clearTimeout(timer);
-        resolve(entry);
-      }
-    };
-    child.stdout.on("data", watch);
-    child.stderr.on("data", watch);
-    child.on("exit", (code) => {
-      entry.exited = true;
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code}) before it was ready: see ${name}.log`));
-    });
-  });
-}
-
-async function stop(entry) {
-  if (entry.exited) return;
-  const gone = new Promise((resolve) => entry.child.once("exit", resolve));
-  try {
-    process.kill(-entry.child.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  const timeout = new Promise((resolve) => setTimeout(resolve, 10_000, "timeout"));
-  if ((await Promise.race([gone, timeout])) === "timeout") {
-    try {
-      process.kill(-entry.child.pid, "SIGKILL");
-    } catch {}
-  }
-}
-
-/** A Playground instance playing `user`, on a port of its own, talking to the bot. */
-async function playground(user, botPort, conversationId, port = undefined, suffix = "") {
-  const folder = path.join(work, user.split(" ")[0].toLowerCase());
-  const made = spawnSync(PYTHON, [path.join(REPO, "e2e", "playground_user.py"), user, folder], {
-    encoding: "utf8",
-  });
-  if (made.status !== 0) throw new Error(`playground_user.py failed: ${made.stderr}`);
-  port ??= await freePort();
-  const name = `playground-${user.split(" ")[0].toLowerCase()}${suffix}`;
-  const entry = await start(
-    name,
-    PLAYGROUND,
-    [
-      "--app-endpoint", `http://127.0.0.1:${botPort}/api/messages`,
-      "--channel-id", "msteams",
-      "--port", String(port),
-      "--conversation-id", conversationId,
-      "--disable-telemetry",
-    ],
-    { cwd: folder, env: { ...process.env, BROWSER: "none" }, ready: /Listening on (\d+)/ },
-  );
-  // It falls back to a random port when ours was taken in the meantime: use the one it says.
-  entry.url = `http://localhost:${entry.ready[1]}`;
-  return entry;
-}
-
 // -- the page --------------------------------------------------------------------------------
-
-async function open(url, { height = 1000 } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(CARD_WAIT);
-  await page.goto(url);
-  await page.getByRole("textbox").first().waitFor();
-  return page;
-}
-
-async function screenshot(page, name) {
-  shot += 1;
-  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}
-
-/** The newest card that shows `text`. */
-function card(page, text) {
-  return page.locator(".ac-adaptiveCard", { hasText: text }).last();
-}
-
-async function waitForCard(page, text) {
-  const found = card(page, text);
-  await found.waitFor();
-  await found.scrollIntoViewIfNeeded();
-  return found;
-}
-
-async function say(page, text) {
-  const box = page.getByRole("textbox").last();
-  await box.click();
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
-}
-
-async function pickDate(page, scope, label, day) {
-  await scope.getByRole("combobox", { name: label }).click();
-  const calendar = page.getByRole("dialog", { name: "Calendar" });
-  const month = day.toLocaleString("en-US", { month: "long" });
-  await calendar
-    .getByRole("button", { name: `${day.getDate()}, ${month}, ${day.getFullYear()}`, exact: true })
-    .click();
-  await calendar.waitFor({ state: "hidden" });
-}
 
 /** Today in London, as the bot counts days. */
 function londonToday() {
@@ -215,7 +82,7 @@ describe("the after-decision cards in the Microsoft 365 Agents Playground", { ti
       ...process.env,
       HOST: "127.0.0.1",
       PORT: String(botPort),
-      DATABASE_URL: `sqlite+aiosqlite:///${path.join(work, "cspr.db")}`,
+      DATABASE_URL: `sqlite+aiosqlite:///${path.join(h.work, "cspr.db")}`,
       MICROSOFT_APP_ID: "", // local mode: the Playground sends no token
       DIRECTORY_FILE: "", // the demo directory: the Playground's six people and their roles
       // A throwaway Fernet key, so the run neither reads nor writes var/data-encryption.key.
@@ -233,7 +100,7 @@ describe("the after-decision cards in the Microsoft 365 Agents Playground", { ti
     if (seeded.status !== 0) throw new Error(`after_decision_seed.py failed: ${seeded.stderr}`);
     reference = seeded.stdout.trim();
     assert.match(reference, /^NL-\d{4}-0001$/);
-    browser = await chromium.launch({
+    h.browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: process.env.E2E_HEADED !== "1",
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -244,16 +111,14 @@ describe("the after-decision cards in the Microsoft 365 Agents Playground", { ti
 
   // What the page showed when a step failed, next to the bot's log.
   afterEach(async (t) => {
-    if (t.passed || !browser) return;
-    for (const context of browser.contexts()) {
+    if (t.passed || !h.browser) return;
+    for (const context of h.browser.contexts()) {
       for (const page of context.pages()) await screenshot(page, "FAILED").catch(() => {});
     }
   });
 
   after(async () => {
-    await browser?.close();
-    for (const entry of processes.reverse()) await stop(entry);
-    fs.rmSync(work, { recursive: true, force: true });
+    await h.close();
   });
 
   it("shows the review card with its milestones and the 6-month due date", async () => {

@@ -26,26 +26,31 @@
 // Environment: CHROMIUM (default /usr/bin/chromium), PYTHON (default .venv/bin/python),
 // E2E_BOT_DIR (the checkout whose bot runs; default this one), E2E_HEADED=1 to watch.
 
-import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import {
+  BOT_DIR,
+  CARD_WAIT,
+  CHROMIUM,
+  PYTHON,
+  REPO,
+  card,
+  freePort,
+  harness,
+  pickDate,
+  say,
+  waitForCard,
+} from "./playground_support.mjs";
+
 const ARTIFACTS = path.join(REPO, "e2e", "artifacts");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const PYTHON = process.env.PYTHON || path.join(REPO, ".venv", "bin", "python");
-const BOT_DIR = process.env.E2E_BOT_DIR || REPO;
-const PLAYGROUND = path.join(REPO, "node_modules", ".bin", "agentsplayground");
-const CARD_WAIT = 30_000; // a bot reply, or an outbox post reaching a channel
-const START_WAIT = 60_000; // a process starting
+const h = harness({ artifacts: ARTIFACTS, workPrefix: "cspr-e2e-" });
+const { open, playground, screenshot, start, stop } = h;
 
 const ADMIN = "Chris Lane";
 const PRACTITIONER = "Tom Reed";
@@ -60,110 +65,8 @@ const CALL_999 = "If a child is in immediate danger call 999";
 const CHOICE = "Local child safeguarding practice review";
 const RATIONALE = "Health and police did not share what they knew: two agencies working together.";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "cspr-e2e-"));
-const processes = [];
-let browser;
-let shot = 0;
-
-// -- processes -------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Start a process in its own group, logging to artefacts; resolves when `ready` matches. */
-function start(name, command, args, { cwd, env, ready }) {
-  const log = fs.createWriteStream(path.join(ARTIFACTS, `${name}.log`));
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const entry = { name, child, exited: false };
-  processes.push(entry);
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in ${START_WAIT / 1000} s: see ${name}.log`)),
-      START_WAIT,
-    );
-    const watch = (chunk) => {
-      log.write(chunk);
-      seen = (seen + chunk.toString()).slice(-20_000);
-      const match = ready.exec(seen);
-      if (match && !entry.ready) {
-        entry.ready = match;
-        clearTimeout(timer);
-        resolve(entry);
-      }
-    };
-    child.stdout.on("data", watch);
-    child.stderr.on("data", watch);
-    child.on("exit", (code) => {
-      entry.exited = true;
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code}) before it was ready: see ${name}.log`));
-    });
-  });
-}
-
-async function stop(entry) {
-  if (entry.exited) return;
-  const gone = new Promise((resolve) => entry.child.once("exit", resolve));
-  try {
-    process.kill(-entry.child.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  const timeout = new Promise((resolve) => setTimeout(resolve, 10_000, "timeout"));
-  if ((await Promise.race([gone, timeout])) === "timeout") {
-    try {
-      process.kill(-entry.child.pid, "SIGKILL");
-    } catch {}
-  }
-}
-
-/** A Playground instance playing `user`, on a port of its own, talking to the bot. */
-async function playground(user, botPort, conversationId, port = undefined, suffix = "") {
-  const folder = path.join(work, user.split(" ")[0].toLowerCase());
-  const made = spawnSync(PYTHON, [path.join(REPO, "e2e", "playground_user.py"), user, folder], {
-    encoding: "utf8",
-  });
-  if (made.status !== 0) throw new Error(`playground_user.py failed: ${made.stderr}`);
-  port ??= await freePort();
-  const name = `playground-${user.split(" ")[0].toLowerCase()}${suffix}`;
-  const entry = await start(
-    name,
-    PLAYGROUND,
-    [
-      "--app-endpoint", `http://127.0.0.1:${botPort}/api/messages`,
-      "--channel-id", "msteams",
-      "--port", String(port),
-      "--conversation-id", conversationId,
-      "--disable-telemetry",
-    ],
-    { cwd: folder, env: { ...process.env, BROWSER: "none" }, ready: /Listening on (\d+)/ },
-  );
-  // It falls back to a random port when ours was taken in the meantime: use the one it says.
-  entry.url = `http://localhost:${entry.ready[1]}`;
-  return entry;
-}
 
 // -- the page --------------------------------------------------------------------------------
-
-async function open(url, { gate, height = 1000 } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height } });
-  if (gate) await gate.install(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(CARD_WAIT);
-  await page.goto(url);
-  await page.getByRole("textbox").first().waitFor();
-  return page;
-}
 
 /**
  * Holds back, while closed, what the Playground's server pushes to the page about a card
@@ -208,18 +111,10 @@ class Gate {
   }
 }
 
-async function screenshot(page, name) {
-  shot += 1;
-  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}
-
 /** The card alone, from its top (the page must be tall enough for it: see `open`). */
 async function cardShot(locator, name) {
   await locator.evaluate((el) => el.scrollIntoView({ block: "start" }));
-  shot += 1;
-  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  const file = h.shotFile(name);
   await locator.screenshot({ path: file });
   return file;
 }
@@ -229,18 +124,6 @@ function cards(page) {
   return page.locator(".ac-adaptiveCard:not(.ac-adaptiveCard .ac-adaptiveCard)");
 }
 
-/** The newest card that shows `text`. */
-function card(page, text) {
-  return page.locator(".ac-adaptiveCard", { hasText: text }).last();
-}
-
-async function waitForCard(page, text) {
-  const found = card(page, text);
-  await found.waitFor();
-  await found.scrollIntoViewIfNeeded();
-  return found;
-}
-
 /** Polls `check` until it is true: for a card that the bot's own update replaces a moment later. */
 async function until(check, what) {
   const end = Date.now() + CARD_WAIT;
@@ -248,13 +131,6 @@ async function until(check, what) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-async function say(page, text) {
-  const box = page.getByRole("textbox").last();
-  await box.click();
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
 }
 
 /** Post `@CSPR Assistant <text>` as a new conversation in the open channel. */
@@ -274,16 +150,6 @@ async function openChannel(page, name) {
 async function choose(page, scope, combobox, option) {
   await scope.getByRole("combobox", { name: combobox }).click();
   await page.getByRole("option", { name: option, exact: true }).click();
-}
-
-async function pickDate(page, scope, label, day) {
-  await scope.getByRole("combobox", { name: label }).click();
-  const calendar = page.getByRole("dialog", { name: "Calendar" });
-  const month = day.toLocaleString("en-US", { month: "long" });
-  await calendar
-    .getByRole("button", { name: `${day.getDate()}, ${month}, ${day.getFullYear()}`, exact: true })
-    .click();
-  await calendar.waitFor({ state: "hidden" });
 }
 
 async function next(page, step) {
@@ -311,7 +177,7 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
       ...process.env,
       HOST: "127.0.0.1",
       PORT: String(botPort),
-      DATABASE_URL: `sqlite+aiosqlite:///${path.join(work, "cspr.db")}`,
+      DATABASE_URL: `sqlite+aiosqlite:///${path.join(h.work, "cspr.db")}`,
       MICROSOFT_APP_ID: "", // local mode: the Playground sends no token
       DIRECTORY_FILE: "", // the demo directory: the Playground's six people and their roles
       // A throwaway Fernet key, so the run neither reads nor writes var/data-encryption.key.
@@ -324,7 +190,7 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
       env,
       ready: /listening on http/,
     });
-    browser = await chromium.launch({
+    h.browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: process.env.E2E_HEADED !== "1",
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -333,16 +199,14 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
 
   // What each open page showed when a step failed, next to the bot's log.
   afterEach(async (t) => {
-    if (t.passed || !browser) return;
-    for (const context of browser.contexts()) {
+    if (t.passed || !h.browser) return;
+    for (const context of h.browser.contexts()) {
       for (const page of context.pages()) await screenshot(page, "FAILED").catch(() => {});
     }
   });
 
   after(async () => {
-    await browser?.close();
-    for (const entry of processes.reverse()) await stop(entry);
-    fs.rmSync(work, { recursive: true, force: true });
+    await h.close();
   });
 
   it("lets the administrator register the Hub channel", async () => {
