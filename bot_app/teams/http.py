@@ -19,6 +19,7 @@ from bot_app.core.service_urls import service_url_allowed
 from bot_app.observability import new_correlation_id
 from bot_app.teams.auth import admit
 from bot_app.teams.components import COMPONENTS
+from bot_app.teams.wire import from_wire
 from storage.db import ping
 from storage.outbox import outbox_health
 
@@ -64,7 +65,7 @@ def _parse_activity(body: object) -> Activity | None:
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         return None
     try:
-        activity = Activity().deserialize(body)
+        activity = from_wire(body)
     except Exception:  # msrest raises several types for ill-typed fields
         return None
     return activity if activity.type else None

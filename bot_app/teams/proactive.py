@@ -24,6 +24,7 @@ placeholder ``28:local-bot``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -162,38 +163,55 @@ class HttpConnector:
     async def _call(
         self, method: str, url: str, service_url: str, body: Mapping[str, Any]
     ) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             token = await self._tokens.token(service_url)
         except Exception as exc:  # MSAL and the credential factory raise several types
             raise DeliveryError(
                 None, f"could not get a Bot Framework token: {type(exc).__name__}"
             ) from exc
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            async with self._session.get().request(
-                method, url, json=body, headers=headers, timeout=self._timeout
-            ) as response:
-                text = await response.text()
-                if response.status >= 300:
-                    raise DeliveryError(
-                        response.status,
-                        f"{method} answered {response.status}: {text[:300]}",
-                        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                    )
-                try:
-                    answer = await response.json(content_type=None) if text else {}
-                except ValueError:
-                    answer = {}
-                return answer if isinstance(answer, dict) else {}
-        except TimeoutError as exc:
-            raise DeliveryError(
-                None,
-                f"{method} timed out after {self._timeout.total:g} s (it may have been delivered)",
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise DeliveryError(None, f"{method} failed: {type(exc).__name__}: {exc}") from exc
+        return await call_connector(
+            self._session.get(), method, url, json.dumps(body), token=token, limits=self._timeout
+        )
+
+
+async def call_connector(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    body: str,
+    *,
+    token: str | None,
+    limits: aiohttp.ClientTimeout | None = None,
+) -> dict[str, Any]:
+    """One call to the Bot Connector with a JSON ``body``: its JSON answer, or
+    :class:`DeliveryError` saying what went wrong (the status, ``Retry-After``) - the same for
+    a reply in a turn and a proactive message."""
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        async with session.request(
+            method, url, data=body.encode(), headers=headers, timeout=limits
+        ) as response:
+            text = await response.text()
+            if response.status >= 300:
+                raise DeliveryError(
+                    response.status,
+                    f"{method} answered {response.status}: {text[:300]}",
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                )
+            try:
+                answer = json.loads(text) if text else {}
+            except ValueError:
+                answer = {}
+            return answer if isinstance(answer, dict) else {}
+    except TimeoutError as exc:
+        limit = (limits or session.timeout).total
+        raise DeliveryError(
+            None, f"{method} timed out after {limit} s (it may have been delivered)"
+        ) from exc
+    except aiohttp.ClientError as exc:
+        raise DeliveryError(None, f"{method} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
