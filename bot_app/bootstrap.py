@@ -46,6 +46,7 @@ from bot_app.rapid_review.handlers import RapidReviewHandlers
 from bot_app.rapid_review.messages import RapidReviewMessages
 from bot_app.rapid_review.scheduled import VoteDeadlines
 from bot_app.rapid_review.views import RapidReviewSettings, RapidReviewViews
+from bot_app.rapid_review.vote_handlers import VoteHandlers
 from bot_app.reminders.handlers import ReminderHandlers
 from bot_app.reminders.scheduled import DigestSchedule, ReminderScheduler
 from bot_app.reminders.views import ReminderViews
@@ -182,10 +183,9 @@ def build_app(
         public_base_url=settings.public_base_url,
         calendar=calendar,
     )
-    rapid_review = RapidReviewHandlers(
-        tx=tx, views=rr_views, messages=rr_messages, people=people, links=links
-    )
+    rapid_review = RapidReviewHandlers(tx=tx, views=rr_views, messages=rr_messages, links=links)
     rapid_review.register(router)
+    VoteHandlers(tx=tx, messages=rr_messages, people=people).register(router)
     state.dialogs.add(
         AgencyReportDialog(
             submit=rapid_review.submit_report,

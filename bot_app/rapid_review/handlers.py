@@ -2,7 +2,8 @@
 
 Every answer is built after the service's unit of work has committed: a card that replaces
 the pressed one, a refusal, or - for what must not appear in a channel (the report, the
-document links) - a card queued for the person's personal chat and a line saying so.
+document links) - a card queued for the person's personal chat and a line saying so. The
+vote's buttons are in ``vote_handlers.py``.
 """
 
 from __future__ import annotations
@@ -23,41 +24,21 @@ from bot_app.core.answers import (
     text,
 )
 from bot_app.core.payloads import CaseArgs, CaseData
-from bot_app.core.people import People
 from bot_app.core.posting import post_to_actor
 from bot_app.core.routing import Router
 from bot_app.core.transactions import Transactions
 from bot_app.core.turn import Turn
-from bot_app.rapid_review import services, vote_services
+from bot_app.rapid_review import services
 from bot_app.rapid_review.document import DocumentLinks
-from bot_app.rapid_review.messages import (
-    RapidReviewMessages,
-    document_key,
-    pack_key,
-    report_start_key,
-)
-from bot_app.rapid_review.payloads import (
-    CastVote,
-    ChallengeRecommendation,
-    CloseVote,
-    OpenVote,
-    RecordPanelDecision,
-    RecordSent,
-    RoundData,
-    StartRapidReview,
-)
+from bot_app.rapid_review.messages import RapidReviewMessages, document_key, report_start_key
+from bot_app.rapid_review.payloads import RecordPanelDecision, RecordSent, StartRapidReview
 from bot_app.rapid_review.services import Outcome, Shown
 from bot_app.rapid_review.views import RapidReviewViews, start_report_card
 from cards.base import Card
 from cards.case import VERB_START_RAPID_REVIEW
 from cards.rapid_review import (
     VERB_CANCEL,
-    VERB_CHALLENGE,
-    VERB_CHASE_VOTE,
-    VERB_CLOSE_VOTE,
-    VERB_CONFIRM,
     VERB_DOCUMENT,
-    VERB_OPEN_VOTE,
     VERB_PANEL_DECIDED,
     VERB_SENT,
     VERB_START,
@@ -65,7 +46,6 @@ from cards.rapid_review import (
     document_card,
     report_receipt_card,
 )
-from cards.vote import VERB_CAST, VERB_PACK, VERB_REFRESH, VERB_SHOW_TRACKER
 from dialogs.agency_report_form import (
     DIALOG_ID,
     ReportStart,
@@ -75,17 +55,13 @@ from dialogs.agency_report_form import (
 )
 from safeguarding.clocks import format_day
 from safeguarding.errors import InvalidInput
-from safeguarding.policy import Action, voting_seat
+from safeguarding.policy import Action
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
 from safeguarding.times import at_time
 from storage.uow import UnitOfWork
 
 SENT_PRIVATELY = "I've sent the links to you in a personal chat."
-PACK_SENT = (
-    "I've sent the voting pack - the case summary and the agency reports - to you in a "
-    "personal chat."
-)
 REPORT_PRIVATELY = (
     "I've sent you a personal message to write the report there, so nothing about the case "
     "is shared here."
@@ -109,13 +85,11 @@ class RapidReviewHandlers:
         tx: Transactions,
         views: RapidReviewViews,
         messages: RapidReviewMessages,
-        people: People,
         links: DocumentLinks,
     ) -> None:
         self._tx = tx
         self._views = views
         self._messages = messages
-        self._people = people
         self._links = links
 
     def register(self, router: Router) -> None:
@@ -139,10 +113,6 @@ class RapidReviewHandlers:
         router.add_verb(VERB_START_RAPID_REVIEW, self.choose_agencies, payload=CaseData, action=hub)
         router.add_verb(VERB_START, self.start, payload=StartRapidReview, action=hub)
         router.add_verb(VERB_CANCEL, self.cancel_start, payload=CaseData, action=hub)
-        router.add_verb(VERB_OPEN_VOTE, self.open_vote, payload=OpenVote, action=hub)
-        router.add_verb(VERB_SHOW_TRACKER, self.show_tracker, payload=CaseData, action=hub)
-        router.add_verb(VERB_CHASE_VOTE, self.chase_vote, payload=CaseData, action=hub)
-        router.add_verb(VERB_CLOSE_VOTE, self.close_vote, payload=CloseVote, action=hub)
         router.add_verb(VERB_SENT, self.record_sent, payload=RecordSent, action=panel)
         router.add_verb(
             VERB_PANEL_DECIDED,
@@ -151,20 +121,6 @@ class RapidReviewHandlers:
             action=panel,
         )
         router.add_verb(VERB_DOCUMENT, self.document_button, payload=CaseData, action=panel)
-        router.add_verb(VERB_CAST, self.cast_vote, payload=CastVote, action=Action.VOTE)
-        router.add_verb(VERB_REFRESH, self.refresh_vote, payload=RoundData, action=Action.VIEW_CASE)
-        router.add_verb(
-            VERB_PACK, self.voting_pack, payload=RoundData, action=Action.OPEN_VOTING_PACK
-        )
-        router.add_verb(
-            VERB_CONFIRM, self.confirm, payload=RoundData, action=Action.DECIDE_RECOMMENDATION
-        )
-        router.add_verb(
-            VERB_CHALLENGE,
-            self.challenge,
-            payload=ChallengeRecommendation,
-            action=Action.DECIDE_RECOMMENDATION,
-        )
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -182,7 +138,7 @@ class RapidReviewHandlers:
     async def start(self, turn: Turn, payload: StartRapidReview) -> CardAnswer:
         chosen = tuple(a.strip() for a in payload.agencies.split(",") if a.strip())
         command = services.Start(reference=payload.reference, agencies=chosen, actor=turn.actor)
-        return _answer(
+        return card_answer(
             await self._tx.run(
                 partial(services.start, command, now=turn.now, messages=self._messages)
             )
@@ -284,134 +240,6 @@ class RapidReviewHandlers:
             )
         )
 
-    # -- the vote ---------------------------------------------------------------------------
-
-    async def open_vote(self, turn: Turn, payload: OpenVote) -> CardAnswer:
-        command = vote_services.OpenVote(
-            reference=payload.reference, actor=turn.actor, anyway=payload.anyway == "yes"
-        )
-        return _answer(
-            await self._tx.run(
-                partial(
-                    vote_services.open_vote,
-                    command,
-                    now=turn.now,
-                    messages=self._messages,
-                    people=self._people,
-                )
-            )
-        )
-
-    async def show_tracker(self, turn: Turn, payload: CaseData) -> CardAnswer:
-        """ "Wait for the reports": the tracker again, nothing changed."""
-        return ShowCard(
-            await self._tx.read(
-                partial(
-                    vote_services.tracker, payload.reference, now=turn.now, messages=self._messages
-                )
-            )
-        )
-
-    async def cast_vote(self, turn: Turn, payload: CastVote) -> CardAnswer:
-        command = vote_services.CastBallot(
-            reference=payload.reference,
-            round=payload.round,
-            choice=payload.choice,
-            criteria=payload.ticked(),
-            rationale=payload.rationale,
-            actor=turn.actor,
-            teams_user_id=turn.teams_user_id,
-        )
-        return _answer(
-            await self._tx.run(
-                partial(vote_services.cast_vote, command, now=turn.now, messages=self._messages)
-            )
-        )
-
-    async def refresh_vote(self, turn: Turn, payload: RoundData) -> CardAnswer:
-        """Teams asks for this person's view of the vote card (refresh.userIds)."""
-        shown = await self._tx.read(
-            partial(
-                vote_services.vote_as_seen_by,
-                payload.reference,
-                payload.round,
-                voting_seat(turn.actor),
-                messages=self._messages,
-            )
-        )
-        return ShowCard(shown)
-
-    async def voting_pack(self, turn: Turn, payload: RoundData) -> CardAnswer:
-        """ "Open the voting pack": always to the member's personal chat (it carries the case
-        summary and the reports), logged in the access log in the same transaction."""
-        command = vote_services.OpenPack(reference=payload.reference, actor=turn.actor)
-        reference = str(payload.reference)
-
-        async def send(uow: UnitOfWork) -> None:
-            pack = await vote_services.voting_pack(
-                command, uow, now=turn.now, messages=self._messages
-            )
-            await post_to_actor(
-                uow,
-                turn,
-                pack,
-                key=pack_key(reference, turn.actor.object_id),
-                case_reference=reference,
-            )
-
-        await self._tx.run(send)
-        return Toast(PACK_SENT)
-
-    async def chase_vote(self, turn: Turn, payload: CaseData) -> CardAnswer:
-        """The Hub chases the members who haven't voted (once a day)."""
-        command = vote_services.ChaseVote(reference=payload.reference, actor=turn.actor)
-        outcome = await self._tx.run(
-            partial(vote_services.chase_vote, command, now=turn.now, messages=self._messages)
-        )
-        if isinstance(outcome, vote_services.Said):
-            return Toast(outcome.text)
-        return _answer(outcome)
-
-    async def close_vote(self, turn: Turn, payload: CloseVote) -> CardAnswer:
-        """The Hub closes the vote with a reason (below the quorum: close and refer)."""
-        command = vote_services.CloseVote(
-            reference=payload.reference,
-            actor=turn.actor,
-            reason=payload.reason,
-            refer=payload.refer == "yes",
-        )
-        return _answer(
-            await self._tx.run(
-                partial(vote_services.close_vote, command, now=turn.now, messages=self._messages)
-            )
-        )
-
-    # -- the partners -----------------------------------------------------------------------
-
-    async def confirm(self, turn: Turn, payload: RoundData) -> CardAnswer:
-        command = vote_services.Confirm(
-            reference=payload.reference, round=payload.round, actor=turn.actor
-        )
-        return _answer(
-            await self._tx.run(
-                partial(vote_services.confirm, command, now=turn.now, messages=self._messages)
-            )
-        )
-
-    async def challenge(self, turn: Turn, payload: ChallengeRecommendation) -> CardAnswer:
-        command = vote_services.Challenge(
-            reference=payload.reference,
-            round=payload.round,
-            reason=payload.reason,
-            refer=payload.outcome == "dispute",
-            actor=turn.actor,
-        )
-        return _answer(
-            await self._tx.run(
-                partial(vote_services.challenge, command, now=turn.now, messages=self._messages)
-            )
-        )
-
     # -- the Panel --------------------------------------------------------------------------
 
     async def record_sent(self, turn: Turn, payload: RecordSent) -> CardAnswer:
@@ -422,7 +250,7 @@ class RapidReviewHandlers:
         command = services.MarkSent(
             reference=payload.reference, sent_on=payload.sent_on, actor=turn.actor
         )
-        return _answer(
+        return card_answer(
             await self._tx.run(
                 partial(services.record_sent, command, now=turn.now, messages=self._messages)
             )
@@ -440,7 +268,7 @@ class RapidReviewHandlers:
             note=payload.note,
             actor=turn.actor,
         )
-        return _answer(
+        return card_answer(
             await self._tx.run(
                 partial(
                     services.record_panel_decision, command, now=turn.now, messages=self._messages
@@ -482,7 +310,8 @@ class RapidReviewHandlers:
         await self._tx.run(queue)
 
 
-def _answer(outcome: Outcome) -> CardAnswer:
+def card_answer(outcome: Outcome) -> CardAnswer:
+    """What a press answers: the card that replaces the pressed one, or the refusal."""
     if isinstance(outcome, Shown):
         return ShowCard(outcome.card)
     return Refusal(outcome.code, outcome.message)

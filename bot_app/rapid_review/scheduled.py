@@ -15,7 +15,7 @@ from typing import Final
 
 from bot_app.core.case_pages import each_case
 from bot_app.core.transactions import Transactions
-from bot_app.rapid_review import vote_services
+from bot_app.rapid_review import chase_services, vote_services
 from bot_app.rapid_review.messages import RapidReviewMessages
 from safeguarding.case import Stage
 
@@ -53,12 +53,12 @@ class VoteDeadlines:
         messages = self._messages
         sent = 0
         async for found in each_case(self._tx, stages=VOTING):
-            if not vote_services.reminders_due(found, now, messages):
+            if not chase_services.reminders_due(found, now, messages):
                 continue
             reference = found.reference
             try:
                 sent += await self._tx.run(
-                    partial(vote_services.remind_non_voters, reference, now=now, messages=messages)
+                    partial(chase_services.remind_non_voters, reference, now=now, messages=messages)
                 )
             except Exception:  # one case's failure must not stop the others
                 log.exception("could not remind the members who haven't voted on %s", reference)

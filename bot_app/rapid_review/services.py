@@ -7,7 +7,7 @@ show. The runner commits once, and runs the action again from the start if the c
 underneath it, so every retry re-reads the case. A refusal worth keeping in the trail is
 recorded and returned as :class:`Refused` (it is committed like any other change).
 
-The vote and the partners' decision are in ``vote_services.py``.
+The vote: ``vote_services.py``, ``chase_services.py``; the partners: ``partner_services.py``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The CSPR Group's vote and the safeguarding partners' decision on its recommendation.
+"""The CSPR Group's vote: opening it, casting or changing a ballot, the voting pack, closing it.
 
 The core members vote within a few working days (``VoteRule``: who must vote, what majority);
-a closed round with a recommendation goes to the partners, who confirm or challenge it; a
-round without one, or a challenge raised as a difference of opinion, goes to the Hub.
+a closed round with a recommendation goes to the partners, who confirm or challenge it
+(``partner_services.py``); a round without one goes to the Hub. Chasing the members who
+haven't voted is in ``chase_services.py``.
 
 Members often vote at the same moment. Each ballot is its own row, upserted by case, round
 and seat, so two votes never overwrite each other; the case's event is what can conflict,
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot_app.core.people import People, actor_of
-from bot_app.rapid_review.messages import RapidReviewMessages, partners_key
+from bot_app.rapid_review.messages import RapidReviewMessages
 from bot_app.rapid_review.services import Outcome, Refused, Shown, refuse
 from cards.base import Card
-from cards.rapid_review import VERB_OPEN_VOTE, partners_card
+from cards.rapid_review import VERB_OPEN_VOTE
 from cards.vote import VERB_SHOW_TRACKER, open_anyway_card, voting_pack_card
 from safeguarding import rapid_review as rr
 from safeguarding.case import SYSTEM, Actor, Case, Stage
@@ -200,119 +201,6 @@ async def voting_pack(
     return voting_pack_card(views.voting_pack(case, stored, reports, views.today(now)))
 
 
-# -- chasing the members who haven't voted -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Said:
-    """A short answer; the card stays as it is."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class ChaseVote:
-    reference: CaseReference
-    actor: Person
-
-
-async def chase_vote(
-    cmd: ChaseVote, uow: UnitOfWork, *, now: datetime, messages: RapidReviewMessages
-) -> Shown | Said:
-    """The Hub reminds every member (and their deputies) who hasn't voted, in personal chat;
-    once a day: a second press the same day says when they were chased and sends nothing."""
-    views = messages.views
-    case = await uow.cases.get(cmd.reference)
-    current = rr.state_of(case).round
-    if current is None or current.closed:
-        return Shown(await messages.tracker_card(uow, case, now=now))
-    today = views.today(now)
-    earlier = rr.hub_chased_on(case, current.number, today)
-    if earlier is not None:
-        names = ", ".join(current.seats.get(s, s) for s in earlier.seats)
-        return Said(
-            f"Chased at {views.time_today(earlier.at)} today by {earlier.actor} ({names}), so "
-            "nothing was sent again. You can chase again on another day, or close the vote."
-        )
-    voted = {b.seat for b in await uow.rapid_review.ballots(str(cmd.reference), current.number)}
-    seats = [s for s in current.seats if s not in voted]
-    if not seats:
-        return Said("Every member has voted, so there is nobody to chase. You can close the vote.")
-    notice = f"Reminder from {cmd.actor.name} (the Hub): your vote is needed. " + _deadlines(
-        case, current, now, messages
-    )
-    reminded = await messages.chase(
-        uow, case, current.number, seats, tag=f"hub:{today.isoformat()}", notice=notice, now=now
-    )
-    rr.record_chase(
-        case,
-        round_number=current.number,
-        seats=seats,
-        by=("hub",),
-        on=today,
-        actor=actor_of(cmd.actor),
-        at=now,
-    )
-    await messages.save(uow, case, now=now)
-    return Said(
-        f"Chased at {views.time_today(now)}: {', '.join(reminded) or 'nobody'} reminded in a "
-        "personal chat. Nothing more is sent if you press again today."
-    )
-
-
-def _deadlines(case: Case, current: rr.Round, now: datetime, messages: RapidReviewMessages) -> str:
-    views = messages.views
-    due = views.rapid_review_due(case, views.today(now))
-    return f"The vote closes at the end of {format_day(current.closes_on)}" + (
-        f"; the rapid review is due with the Panel on {format_day(due)}." if due else "."
-    )
-
-
-def reminders_due(case: Case, now: datetime, messages: RapidReviewMessages) -> tuple[str, ...]:
-    """The reminder rules due for the case's open vote and not sent yet."""
-    views = messages.views
-    today = views.today(now)
-    return rr.reminders_to_send(
-        case,
-        views.settings.vote_reminders,
-        today=today,
-        rapid_review_due=views.rapid_review_due(case, today),
-        calendar=views.settings.calendar,
-    )
-
-
-async def remind_non_voters(
-    reference: CaseReference, uow: UnitOfWork, *, now: datetime, messages: RapidReviewMessages
-) -> bool:
-    """Send the reminders due for the case's vote to the members who haven't voted (once per
-    rule; none once they have all voted or the vote has closed); whether any were sent."""
-    case = await uow.cases.get(reference)
-    rules = reminders_due(case, now, messages)
-    current = rr.state_of(case).round
-    if not rules or current is None:
-        return False
-    voted = {b.seat for b in await uow.rapid_review.ballots(str(reference), current.number)}
-    seats = [s for s in current.seats if s not in voted]
-    if not seats:
-        return False
-    notice = "Reminder: your vote is needed. " + _deadlines(case, current, now, messages)
-    await messages.chase(
-        uow, case, current.number, seats, tag="+".join(rules), notice=notice, now=now
-    )
-    rr.record_chase(
-        case,
-        round_number=current.number,
-        seats=seats,
-        by=rules,
-        on=messages.views.today(now),
-        actor=SYSTEM,
-        at=now,
-    )
-    await uow.cases.save(case)
-    log.info("vote reminders on %s: %s", reference, ", ".join(rules))
-    return True
-
-
 # -- closing -----------------------------------------------------------------------------------
 
 
@@ -412,82 +300,3 @@ async def _close(
         await messages.refer_to_hub(uow, reference, key, what, now=now)
         await messages.refer_to_partners(uow, reference, f"{key}:partners", what, now=now)
     return await messages.save(uow, case, now=now)
-
-
-# -- the partners ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Confirm:
-    reference: CaseReference
-    round: int
-    actor: Person
-
-
-async def confirm(
-    cmd: Confirm, uow: UnitOfWork, *, now: datetime, messages: RapidReviewMessages
-) -> Outcome:
-    """A partner confirms the recommendation; once enough have, the decision stands."""
-    required = await messages.partners_required(uow)
-    case = await uow.cases.get(cmd.reference)
-    before = len(case.events)
-    try:
-        rr.confirm(
-            case,
-            round_number=cmd.round,
-            required=required,
-            actor=actor_of(cmd.actor),
-            at=now,
-            decided_on=messages.views.today(now),
-        )
-    except rr.VoteClosed as refused:
-        return await refuse(uow, case, cmd.actor, "partner decision", refused.user_message, now=now)
-    card = partners_card(messages.views.partners(case, cmd.round, required))
-    if len(case.events) > before:  # not a second press by the same partner
-        key = partners_key(str(cmd.reference), cmd.round)
-        await messages.update_copies(uow, key, card, case, now=now)
-        await messages.save(uow, case, now=now)
-    return Shown(card)
-
-
-@dataclass(frozen=True)
-class Challenge:
-    reference: CaseReference
-    round: int
-    reason: str
-    refer: bool  # raise a difference of opinion, rather than return it to the CSPR Group
-    actor: Person
-
-
-async def challenge(
-    cmd: Challenge, uow: UnitOfWork, *, now: datetime, messages: RapidReviewMessages
-) -> Outcome:
-    """A partner challenges: back to the CSPR Group, or to the Hub as a difference of opinion."""
-    required = await messages.partners_required(uow)
-    case = await uow.cases.get(cmd.reference)
-    try:
-        rr.challenge(
-            case,
-            round_number=cmd.round,
-            reason=cmd.reason,
-            refer=cmd.refer,
-            actor=actor_of(cmd.actor),
-            at=now,
-        )
-    except rr.VoteClosed as refused:
-        return await refuse(uow, case, cmd.actor, "partner decision", refused.user_message, now=now)
-    card = partners_card(messages.views.partners(case, cmd.round, required))
-    await messages.update_copies(
-        uow, partners_key(str(cmd.reference), cmd.round), card, case, now=now
-    )
-    if cmd.refer:
-        await messages.refer_to_hub(
-            uow,
-            str(cmd.reference),
-            f"dispute:{cmd.reference}:partners:{cmd.round}:{len(case.events)}",
-            f"{cmd.actor.name} challenged the CSPR Group's recommendation and raised "
-            "a difference of opinion. The reason is in the case's trail.",
-            now=now,
-        )
-    await messages.save(uow, case, now=now)
-    return Shown(card)

@@ -23,7 +23,7 @@ from bot_app.core.answers import BeginDialog, Text, Toast
 from bot_app.core.payloads import CaseArgs, CaseData
 from bot_app.core.transactions import Transactions
 from bot_app.core.turn import Turn, Where
-from bot_app.rapid_review import services, vote_services
+from bot_app.rapid_review import partner_services, services, vote_services
 from bot_app.rapid_review.document import DocumentLinks, DocumentSettings, to_markdown
 from bot_app.rapid_review.handlers import RapidReviewHandlers
 from bot_app.rapid_review.messages import RapidReviewMessages
@@ -146,7 +146,7 @@ async def open_vote(tx: Transactions) -> None:
 
 async def vote(
     tx: Transactions, member: Person, choice: str = "learning_review", *, now: datetime = NOW
-) -> vote_services.Outcome:
+) -> services.Outcome:
     command = vote_services.CastBallot(
         reference=REFERENCE,
         round=1,
@@ -189,7 +189,7 @@ def handlers(tx: Transactions) -> RapidReviewHandlers:
         public_base_url="https://bot.example",
         calendar=CASE_SETTINGS.calendar,
     )
-    return RapidReviewHandlers(tx=tx, views=VIEWS, messages=MESSAGES, people=PEOPLE, links=links)
+    return RapidReviewHandlers(tx=tx, views=VIEWS, messages=MESSAGES, links=links)
 
 
 # -- starting and the agencies' reports --------------------------------------------------------
@@ -374,9 +374,9 @@ async def test_a_partner_challenge_raised_as_a_difference_of_opinion_is_referred
     tx: Transactions,
 ) -> None:
     await _recommended(tx)
-    command = vote_services.Challenge(REFERENCE, 1, "Too narrow.", refer=True, actor=PARTNER)
+    command = partner_services.Challenge(REFERENCE, 1, "Too narrow.", refer=True, actor=PARTNER)
 
-    shown = await tx.run(partial(vote_services.challenge, command, now=NOW, messages=MESSAGES))
+    shown = await tx.run(partial(partner_services.challenge, command, now=NOW, messages=MESSAGES))
 
     assert isinstance(shown, services.Shown)
     assert "Challenged by Helen Moss: referred as a difference of opinion." in words(shown.card)
@@ -389,8 +389,8 @@ async def test_a_partner_challenge_raised_as_a_difference_of_opinion_is_referred
 
 async def test_confirmed_then_sent_then_decided_by_the_panel(tx: Transactions) -> None:
     await _recommended(tx)
-    confirm = vote_services.Confirm(REFERENCE, 1, PARTNER)
-    await tx.run(partial(vote_services.confirm, confirm, now=NOW, messages=MESSAGES))
+    confirm = partner_services.Confirm(REFERENCE, 1, PARTNER)
+    await tx.run(partial(partner_services.confirm, confirm, now=NOW, messages=MESSAGES))
     sent = services.MarkSent(REFERENCE, date(2026, 11, 26), HUB)
     await tx.run(partial(services.record_sent, sent, now=NOW, messages=MESSAGES))
     decision = services.PanelAnswer(REFERENCE, date(2026, 11, 26), "agrees", "", HUB)
