@@ -20,6 +20,7 @@ from bot_app.admin.identity import Directory, SqlDirectory
 from bot_app.admin.retention import policy_from
 from bot_app.background import REMINDERS, BackgroundWork
 from bot_app.basics.handlers import BasicsHandlers
+from bot_app.cases.governance_handlers import GovernanceHandlers
 from bot_app.cases.handlers import CaseHandlers
 from bot_app.cases.messages import ClosureMessages, HubCards
 from bot_app.cases.views import DEFAULT_AGENCIES, CaseSettings, CaseViews
@@ -141,6 +142,7 @@ def build_app(
             people=people, confirmations=settings.closure_confirmations
         ),
     ).register(router)
+    GovernanceHandlers(tx=tx, views=case_views, hub_cards=hub_cards).register(router)
     notification = NotificationHandlers(
         tx=tx, views=case_views, hub_cards=hub_cards, reference_prefix=settings.reference_prefix
     )
