@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot_app.action_plans.board_services import BoardSettings
 from bot_app.action_plans.handlers import ActionPlanHandlers
 from bot_app.action_plans.http import BoardDownloads, add_board_report_routes
 from bot_app.action_plans.messages import ActionPlanMessages
 from bot_app.action_plans.scheduled import ActionFollowUps
-from bot_app.action_plans.services import BoardSettings
 from bot_app.action_plans.views import ActionPlanViews, PlanSettings
 from bot_app.admin.directory import directory_source, import_on_startup
 from bot_app.admin.directory_file import load_directory_file
