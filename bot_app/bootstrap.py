@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot_app.action_plans.board_services import BoardSettings
 from bot_app.action_plans.handlers import ActionPlanHandlers
 from bot_app.action_plans.http import BoardDownloads, add_board_report_routes
 from bot_app.action_plans.messages import ActionPlanMessages
 from bot_app.action_plans.scheduled import ActionFollowUps
-from bot_app.action_plans.services import BoardSettings
 from bot_app.action_plans.views import ActionPlanViews, PlanSettings
 from bot_app.admin.directory import directory_source, import_on_startup
 from bot_app.admin.directory_file import load_directory_file
@@ -20,6 +20,7 @@ from bot_app.admin.identity import Directory, SqlDirectory
 from bot_app.admin.retention import policy_from
 from bot_app.background import REMINDERS, BackgroundWork
 from bot_app.basics.handlers import BasicsHandlers
+from bot_app.cases.governance_handlers import GovernanceHandlers
 from bot_app.cases.handlers import CaseHandlers
 from bot_app.cases.messages import ClosureMessages, HubCards
 from bot_app.cases.views import DEFAULT_AGENCIES, CaseSettings, CaseViews
@@ -142,6 +143,7 @@ def build_app(
             people=people, confirmations=settings.closure_confirmations
         ),
     ).register(router)
+    GovernanceHandlers(tx=tx, views=case_views, hub_cards=hub_cards).register(router)
     notification = NotificationHandlers(
         tx=tx, views=case_views, hub_cards=hub_cards, reference_prefix=settings.reference_prefix
     )

@@ -9,13 +9,10 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import model_validator
 
-from bot_app.action_plans import services
-from bot_app.action_plans.services import (
-    ActionsView,
-    BoardSettings,
-    HubCardRefresher,
-    PlanChange,
-)
+from bot_app.action_plans import action_services, board_services, services
+from bot_app.action_plans.action_services import ActionsView
+from bot_app.action_plans.board_services import BoardSettings
+from bot_app.action_plans.services import HubCardRefresher, PlanChange
 from bot_app.action_plans.views import ActionPlanViews
 from bot_app.core.access import NotFoundOrNotYours, case_not_found, case_not_reachable
 from bot_app.core.answers import CardAnswer, Reply, ShowCard, card
@@ -260,7 +257,7 @@ class ActionPlanHandlers:
 
     async def list_actions(self, turn: Turn, args: ActionsArgs) -> Reply:
         actions = await self._tx.read(
-            lambda uow: services.list_actions(turn.actor, args.view, uow, today=turn.today)
+            lambda uow: action_services.list_actions(turn.actor, args.view, uow, today=turn.today)
         )
         title, empty = _TITLES[args.view]
         others = [f"actions {v.value}" for v in ActionsView if v is not args.view]
@@ -280,7 +277,7 @@ class ActionPlanHandlers:
 
     async def board_report(self, turn: Turn, _args: NoArgs) -> Reply:
         links = await self._tx.read(
-            lambda uow: services.issue_board_links(
+            lambda uow: board_services.issue_board_links(
                 turn.actor, uow, now=turn.now, today=turn.today, settings=self._board
             )
         )
@@ -299,7 +296,7 @@ class ActionPlanHandlers:
     # -- changing -----------------------------------------------------------------------
 
     async def add(self, turn: Turn, payload: AddActionData) -> CardAnswer:
-        cmd = services.AddAction(
+        cmd = action_services.AddAction(
             reference=payload.reference,
             person=turn.actor,
             description=payload.description,
@@ -309,10 +306,10 @@ class ActionPlanHandlers:
             national=payload.national.lower() == "true",
             activity_id=turn.activity_id,
         )
-        return await self._run(turn, services.add_action, cmd)
+        return await self._run(turn, action_services.add_action, cmd)
 
     async def status(self, turn: Turn, payload: StatusData) -> CardAnswer:
-        cmd = services.ChangeStatus(
+        cmd = action_services.ChangeStatus(
             reference=payload.reference,
             number=payload.number,
             revision=payload.revision,
@@ -321,10 +318,10 @@ class ActionPlanHandlers:
             person=turn.actor,
             activity_id=turn.activity_id,
         )
-        return await self._run(turn, services.change_status, cmd)
+        return await self._run(turn, action_services.change_status, cmd)
 
     async def evidence(self, turn: Turn, payload: EvidenceData) -> CardAnswer:
-        cmd = services.RecordEvidence(
+        cmd = action_services.RecordEvidence(
             reference=payload.reference,
             number=payload.number,
             revision=payload.revision,
@@ -332,10 +329,10 @@ class ActionPlanHandlers:
             person=turn.actor,
             activity_id=turn.activity_id,
         )
-        return await self._run(turn, services.record_evidence, cmd)
+        return await self._run(turn, action_services.record_evidence, cmd)
 
     async def close_action(self, turn: Turn, payload: CloseActionData) -> CardAnswer:
-        cmd = services.ChangeStatus(
+        cmd = action_services.ChangeStatus(
             reference=payload.reference,
             number=payload.number,
             revision=payload.revision,
@@ -344,7 +341,7 @@ class ActionPlanHandlers:
             person=turn.actor,
             activity_id=turn.activity_id,
         )
-        return await self._run(turn, services.change_status, cmd)
+        return await self._run(turn, action_services.change_status, cmd)
 
     async def owner(self, turn: Turn, payload: OwnerData) -> CardAnswer:
         cmd = services.SetOwner(payload.reference, payload.oversight, turn.actor, turn.activity_id)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot_app.action_plans import services
+from bot_app.action_plans import board_services
 from bot_app.core.html_pages import SECURITY_HEADERS, html_response, page, refusal_page, table
 from bot_app.core.signed_links import Directory
 from bot_app.core.transactions import Transactions
@@ -36,7 +36,7 @@ class BoardDownloads:
 
     tx: Transactions
     directory: Directory
-    settings: services.BoardSettings
+    settings: board_services.BoardSettings
     calendar: WorkingDayCalendar
     now: Callable[[], datetime]
 
@@ -57,7 +57,7 @@ async def download(request: web.Request) -> web.Response:
         person_id = read_export_token(
             downloads.settings.signing_key,
             request.query.get("token", ""),
-            reference=services.BOARD_REPORT_SCOPE,
+            reference=board_services.BOARD_REPORT_SCOPE,
             now=now,
         )
     except InvalidExportToken as refused:
@@ -78,7 +78,7 @@ async def download(request: web.Request) -> web.Response:
         )
     today = downloads.calendar.local_date(now)
     built = await downloads.tx.read(
-        lambda uow: services.build_board_report(uow, today=today, settings=downloads.settings)
+        lambda uow: board_services.build_board_report(uow, today=today, settings=downloads.settings)
     )
     log.info("Board report (%s) downloaded by %s", kind, person_id)
     filename = f"board-report-{today.isoformat()}"

@@ -1,20 +1,25 @@
-"""Translating the case commands and the Hub card's buttons into service calls and answers."""
+"""Translating the case commands, the Hub card's buttons and the representatives' answers
+on closing a case into service calls and answers.
+
+The Hub's corrections and its notifications beyond the Panel are in
+``governance_handlers.py``; both answer with the same refreshed card or refusal (below).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from bot_app.cases import closure, governance, services
+from bot_app.cases import closure, services
 from bot_app.cases.messages import ClosureMessages, HubCards
-from bot_app.cases.views import (
+from bot_app.cases.status_views import (
     DEADLINE_HORIZON_WORKING_DAYS,
-    CaseViews,
-    already_sent,
     case_list,
     deadline_horizon,
     deadline_list,
     status_view,
 )
+from bot_app.cases.views import CaseViews, already_sent
 from bot_app.core.answers import CardAnswer, Refusal, Reply, ShowCard, Toast, card, text
 from bot_app.core.payloads import (
     CardPayload,
@@ -33,13 +38,9 @@ from cards.base import Card
 from cards.case import (
     VERB_CLOSURE_CHALLENGE,
     VERB_CLOSURE_CONFIRM,
-    VERB_CORRECT,
     VERB_DETAILS,
     VERB_NOT_MET,
-    VERB_OPEN_CORRECTION,
-    VERB_PANEL_NOT_NOTIFIED,
     VERB_PANEL_NOTIFIED,
-    VERB_STATUTORY_NOTIFIED,
     cases_card,
     deadlines_card,
     details_card,
@@ -63,38 +64,6 @@ class PanelNotified(CardPayload):
 class CriteriaNotMet(CardPayload):
     reference: ReferenceField
     reason: FormText = ""
-
-
-class CorrectCase(CardPayload):
-    """The correction form (personal chat); an empty answer leaves a fact as it is."""
-
-    reference: ReferenceField
-    reason: FormText = ""
-    route: FormText = ""
-    aware_on: PickedDate = None
-    incident_on: PickedDate = None
-    outcome: FormText = ""
-    abuse: FormText = ""
-    harm_types: FormText | None = None  # absent: not on the form
-    age_band: FormText = ""
-    looked_after: FormText = ""
-    cp_plan: FormText = ""
-    eotas: FormText = ""
-    child_perpetrator: FormText = ""
-    care_leaver: FormText = ""
-    care_leaver_age: FormText = ""
-    outside_england: FormText = ""
-
-
-class PanelNotNotified(CardPayload):
-    reference: ReferenceField
-    why_not: FormText = ""
-
-
-class StatutoryNotified(CardPayload):
-    reference: ReferenceField
-    notice: FormText = ""
-    notified_on: PickedDate = None
 
 
 class ClosureAnswer(CardPayload):
@@ -159,25 +128,6 @@ class CaseHandlers:
             self.criteria_not_met,
             payload=CriteriaNotMet,
             action=Action.CLOSE_CRITERIA_NOT_MET,
-        )
-        router.add_verb(
-            VERB_OPEN_CORRECTION,
-            self.open_correction,
-            payload=CaseData,
-            action=Action.CORRECT_CASE,
-        )
-        router.add_verb(VERB_CORRECT, self.correct, payload=CorrectCase, action=Action.CORRECT_CASE)
-        router.add_verb(
-            VERB_PANEL_NOT_NOTIFIED,
-            self.panel_not_notified,
-            payload=PanelNotNotified,
-            action=Action.RECORD_PANEL_NOTIFICATION,
-        )
-        router.add_verb(
-            VERB_STATUTORY_NOTIFIED,
-            self.statutory_notified,
-            payload=StatutoryNotified,
-            action=Action.RECORD_STATUTORY_NOTIFICATION,
         )
         router.add_verb(
             VERB_CLOSURE_CONFIRM,
@@ -254,7 +204,7 @@ class CaseHandlers:
                 hub_cards=self._hub_cards,
             )
 
-        return self._hub_card(await self._tx.run(work), turn)
+        return hub_card_or_refusal(await self._tx.run(work), self._views, turn.today)
 
     async def criteria_not_met(self, turn: Turn, payload: CriteriaNotMet) -> CardAnswer:
         """The Hub proposes; the partners' representatives decide."""
@@ -272,90 +222,7 @@ class CaseHandlers:
                 messages=self._closure,
             )
 
-        return self._hub_card(await self._tx.run(work), turn)
-
-    # --- corrections and notifications beyond the Panel ------------------------------
-
-    async def open_correction(self, turn: Turn, payload: CaseData) -> CardAnswer:
-        command = governance.OpenCorrection(
-            actor=turn.actor,
-            reference=payload.reference,
-            in_personal_chat=turn.is_personal,
-            activity_id=turn.activity_id,
-        )
-        opened = await self._tx.run(
-            lambda uow: governance.open_correction(
-                command, uow, today=turn.today, now=turn.now, views=self._views
-            )
-        )
-        return Toast(SENT_PRIVATELY) if opened.sent_privately else ShowCard(opened.card)
-
-    async def correct(self, turn: Turn, payload: CorrectCase) -> CardAnswer:
-        command = governance.CorrectCase(
-            actor=turn.actor,
-            reference=payload.reference,
-            reason=payload.reason,
-            route=payload.route,
-            aware_on=payload.aware_on,
-            incident_on=payload.incident_on,
-            outcome=payload.outcome,
-            abuse=payload.abuse,
-            harm_types=payload.harm_types,
-            age_band=payload.age_band,
-            looked_after=payload.looked_after,
-            cp_plan=payload.cp_plan,
-            eotas=payload.eotas,
-            child_perpetrator=payload.child_perpetrator,
-            care_leaver=payload.care_leaver,
-            care_leaver_age=payload.care_leaver_age,
-            outside_england=payload.outside_england,
-        )
-        result = await self._tx.run(
-            lambda uow: governance.correct(
-                command,
-                uow,
-                now=turn.now,
-                today=turn.today,
-                views=self._views,
-                hub_cards=self._hub_cards,
-            )
-        )
-        return _shown(result.card if isinstance(result, governance.Corrected) else result)
-
-    async def panel_not_notified(self, turn: Turn, payload: PanelNotNotified) -> CardAnswer:
-        command = governance.RecordWhyNotNotified(
-            actor=turn.actor, reference=payload.reference, reason=payload.why_not
-        )
-        result = await self._tx.run(
-            lambda uow: governance.record_why_not_notified(
-                command,
-                uow,
-                now=turn.now,
-                today=turn.today,
-                views=self._views,
-                hub_cards=self._hub_cards,
-            )
-        )
-        return _shown(result.card if isinstance(result, governance.Corrected) else result)
-
-    async def statutory_notified(self, turn: Turn, payload: StatutoryNotified) -> CardAnswer:
-        command = governance.RecordStatutoryNotification(
-            actor=turn.actor,
-            reference=payload.reference,
-            notice=payload.notice,
-            notified_on=payload.notified_on,
-        )
-        result = await self._tx.run(
-            lambda uow: governance.record_statutory_notification(
-                command,
-                uow,
-                now=turn.now,
-                today=turn.today,
-                views=self._views,
-                hub_cards=self._hub_cards,
-            )
-        )
-        return self._hub_card(result, turn)
+        return hub_card_or_refusal(await self._tx.run(work), self._views, turn.today)
 
     # --- the partners' representatives on a proposal to close -------------------------
 
@@ -385,7 +252,7 @@ class CaseHandlers:
                 messages=self._closure,
             )
         )
-        return _shown(result.card if isinstance(result, closure.Answered) else result)
+        return card_or_refusal(result.card if isinstance(result, closure.Answered) else result)
 
     # --- a notification's Send pressed again -------------------------------------------
 
@@ -399,13 +266,17 @@ class CaseHandlers:
         # not be told "cancelled" - the edge answers that the card is no longer active.
         return None if reference is None else text(already_sent(reference))
 
-    def _hub_card(self, result: Case | services.Refused, turn: Turn) -> CardAnswer:
-        if isinstance(result, services.Refused):
-            return Refusal(result.code, result.message)
-        return ShowCard(hub_card(self._views.card_view(result, turn.today)))
+
+def hub_card_or_refusal(
+    result: Case | services.Refused, views: CaseViews, today: date
+) -> CardAnswer:
+    """The pressed card becomes the refreshed Hub card, or says why nothing changed."""
+    if isinstance(result, services.Refused):
+        return Refusal(result.code, result.message)
+    return ShowCard(hub_card(views.card_view(result, today)))
 
 
-def _shown(result: Card | services.Refused) -> CardAnswer:
+def card_or_refusal(result: Card | services.Refused) -> CardAnswer:
     if isinstance(result, services.Refused):
         return Refusal(result.code, result.message)
     return ShowCard(result)

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot_app.action_plans import services
+from bot_app.action_plans import action_services, services
+from bot_app.action_plans.action_services import ActionsView
 from bot_app.action_plans.messages import ActionPlanMessages
 from bot_app.action_plans.scheduled import ActionFollowUps
-from bot_app.action_plans.services import ActionsView, Changed
+from bot_app.action_plans.services import Changed
 from bot_app.action_plans.views import ActionPlanViews, PlanSettings
 from bot_app.cases.messages import HubCards
 from bot_app.cases.views import CaseSettings, CaseViews
@@ -150,7 +151,7 @@ async def add(
     activity: str = "add-1",
     reference: CaseReference = REF,
 ) -> Changed:
-    cmd = services.AddAction(
+    cmd = action_services.AddAction(
         reference=reference,
         person=person,
         description="Reissue the referral pathway to every officer",
@@ -161,7 +162,7 @@ async def add(
         activity_id=activity,
     )
     return await tx.run(
-        lambda uow: services.add_action(
+        lambda uow: action_services.add_action(
             cmd, uow, now=NOW, today=TODAY, settings=SETTINGS, hub_cards=HUB_CARDS
         )
     )
@@ -177,9 +178,9 @@ async def status(
     person: Person = OWNER,
     activity: str = "status-1",
 ) -> Changed:
-    cmd = services.ChangeStatus(REF, number, revision, to, text, person, activity)
+    cmd = action_services.ChangeStatus(REF, number, revision, to, text, person, activity)
     return await tx.run(
-        lambda uow: services.change_status(
+        lambda uow: action_services.change_status(
             cmd, uow, now=NOW, today=TODAY, settings=SETTINGS, hub_cards=HUB_CARDS
         )
     )
@@ -222,7 +223,7 @@ async def test_adding_an_action_stores_it_in_the_trail_and_for_the_owners_list(
     assert added.what == "Action 1 added for Olu Ade (Humberside Police)"
     assert added.case.stage is Stage.ACTION_PLAN
     mine = await tx.read(
-        lambda uow: services.list_actions(OWNER, ActionsView.MINE, uow, today=TODAY)
+        lambda uow: action_services.list_actions(OWNER, ActionsView.MINE, uow, today=TODAY)
     )
     assert [(a.case_reference, a.number, a.agency) for a in mine] == [("NL-2026-0001", 1, POLICE)]
     assert mine[0].description == "Reissue the referral pathway to every officer"
@@ -256,9 +257,11 @@ async def test_the_plan_is_followed_to_the_end_and_closes_the_case(tx: Transacti
 
     with pytest.raises(InvalidInput, match="evidence"):
         await status(tx, 1, 1, "done")
-    evidence = services.RecordEvidence(REF, 1, 1, "Pathway reissued on 3 December", OWNER, "ev-1")
+    evidence = action_services.RecordEvidence(
+        REF, 1, 1, "Pathway reissued on 3 December", OWNER, "ev-1"
+    )
     recorded = await tx.run(
-        lambda uow: services.record_evidence(
+        lambda uow: action_services.record_evidence(
             evidence, uow, now=NOW, today=TODAY, settings=SETTINGS, hub_cards=HUB_CARDS
         )
     )
@@ -321,7 +324,7 @@ async def test_overdue_lists_show_what_each_person_may_see(tx: Transactions) -> 
 
     async def overdue(person: Person) -> list[PlanAction]:
         return await tx.read(
-            lambda uow: services.list_actions(person, ActionsView.OVERDUE, uow, today=later)
+            lambda uow: action_services.list_actions(person, ActionsView.OVERDUE, uow, today=later)
         )
 
     assert [a.number for a in await overdue(HUB)] == [1]

@@ -10,7 +10,8 @@ from cryptography.fernet import Fernet
 
 from bot_app.cases import services
 from bot_app.cases.messages import HubCards, hub_card_key
-from bot_app.cases.views import CaseSettings, CaseViews, status_view
+from bot_app.cases.status_views import status_view
+from bot_app.cases.views import CaseSettings, CaseViews
 from bot_app.core.transactions import Transactions
 from bot_app.notification.services import CaseOpened, SendNotification, send_notification
 from safeguarding import milestones, panel

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot_app.cases.views import CaseSettings, CaseViews, review_lines
+from bot_app.cases.status_views import review_lines
+from bot_app.cases.views import CaseSettings, CaseViews
 from bot_app.reviews.views import ReviewViews
 from safeguarding import reviews as rv
 from safeguarding.calendar import CountingConvention, WorkingDayCalendar
