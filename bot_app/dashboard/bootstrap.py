@@ -10,7 +10,7 @@ from bot_app.core.service_urls import LOOPBACK_HOSTS
 from bot_app.core.signed_links import Directory
 from bot_app.core.transactions import Transactions
 from bot_app.dashboard.action_plans import ActionPlans, StoredActionPlans
-from bot_app.dashboard.handlers import Dashboard
+from bot_app.dashboard.handler_context import Dashboard
 from bot_app.dashboard.services import DashboardSettings
 from bot_app.dashboard.sessions import session_key
 from bot_app.dashboard.tokens import ENTRA_OPENID_METADATA, SigningKeys, SsoSettings, TeamsTokens

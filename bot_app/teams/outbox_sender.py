@@ -13,18 +13,10 @@ directly with the time they choose - nothing here reads a clock or sleeps. A pas
    for an update the conversation and activity id of the original message.
 3. **paces** it under Teams' rate limits (``rate_limit.py``): a row that would exceed
    them goes back untried, its attempt not counted, to be sent when there is room.
-4. **sends** it and records the outcome in a new transaction:
-
-   * success: ``sent``, with the Teams activity id (needed to update the message later);
-   * 429: retried after ``Retry-After`` (and the conversation paused until then); 5xx, 408,
-     412, timeouts and network errors: retried with exponential backoff and jitter
-     (Microsoft's advice for Teams), at least ``Retry-After`` when given;
-   * after ``max_attempts`` attempts: ``failed``, and the Hub is alerted;
-   * 403/404 (channel deleted, app removed, bot blocked) or any other 4xx: ``parked`` at
-     once - retrying cannot help - and the Hub is alerted.
-
-   Alerts (``outbox_alerts.py``) are messages to the Hub, queued through the outbox in the
-   same transaction as the give-up.
+4. **sends** it and records the outcome in a new transaction: ``sent``, with the Teams
+   activity id (needed to update the message later); or, on a failure, retried after a
+   backoff or given up (``failed``, ``parked``) with the Hub alerted - the retry policy is
+   ``outbox_outcomes.py``.
 
 Deliberate about duplicates: posting a message is not idempotent at Teams, and a timeout or a
 5xx can hide a post that did land (teams-platform.md, "Limits"). The sender still retries
@@ -50,7 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot_app.core.people import People
-from bot_app.teams.outbox_alerts import alert_hub, explain
+from bot_app.teams.outbox_outcomes import OutcomeRecorder
 from bot_app.teams.outbox_report import (
     DEFAULT_CONFIG,
     NO_ENDPOINT,
@@ -93,12 +85,17 @@ class OutboxSender:
         self._sessions = sessions
         self._cipher = cipher  # opens the sealed activities, and seals the alerts it queues
         self._connector = connector
-        self._people = people
         self._allowed = service_url_allowed
         self._config = config
         self._limiter = limiter or RateLimiter()
         self._endpoint = endpoint
-        self._random = random_fraction
+        self._outcomes = OutcomeRecorder(
+            self._unit,
+            people=people,
+            config=config,
+            limiter=self._limiter,
+            random_fraction=random_fraction,
+        )
 
     def _unit(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, cipher=self._cipher)
@@ -126,7 +123,7 @@ class OutboxSender:
                 paused: datetime | None = None
                 for item in items:
                     if paused is not None:
-                        report.add(await self._release(item, at=paused, now=now))
+                        report.add(await self._outcomes.release(item, at=paused, now=now))
                         continue
                     result = await self._deliver_isolated(item, now)
                     report.add(result.outcome)
@@ -182,7 +179,9 @@ class OutboxSender:
                 item.attempts,
             )
             try:
-                return await self._failed(item, None, f"internal error: {type(exc).__name__}", now)
+                return await self._outcomes.failed(
+                    item, None, f"internal error: {type(exc).__name__}", now
+                )
             except Exception:
                 log.exception(
                     "outbox %r: could not record the failure; the lease expires", item.key
@@ -192,7 +191,7 @@ class OutboxSender:
     async def _deliver(self, item: ClaimedMessage, now: datetime) -> Result:
         if item.attempts > self._config.max_attempts:
             # Claimed again and again without an outcome: a worker died mid-send each time.
-            return await self._give_up(
+            return await self._outcomes.give_up(
                 item, None, f"claimed {item.attempts - 1} times without an outcome", now, True
             )
         activity_id: str | None = None
@@ -205,21 +204,21 @@ class OutboxSender:
             try:
                 found = await self._conversation_of(item, now)
             except DeliveryError as error:
-                return await self._failed(item, None, str(error), now, error=error)
+                return await self._outcomes.failed(item, None, str(error), now, error=error)
             if found is None:
-                return await self._failed(
+                return await self._outcomes.failed(
                     item, None, "no conversation of the bot's is known yet to reach them", now
                 )
             target = found
         if not self._allowed(target.service_url):
-            return await self._give_up(
+            return await self._outcomes.give_up(
                 item, target, "its service URL is not on the allow-list", now, False
             )
 
         wait = self._limiter.delay(target.conversation_id, target.tenant_id, now)
         if wait > 0:
             until = now + timedelta(seconds=wait)
-            return Result(await self._release(item, at=until, now=now), pause_until=until)
+            return Result(await self._outcomes.release(item, at=until, now=now), pause_until=until)
         self._limiter.record(target.conversation_id, target.tenant_id, now)
         try:
             if activity_id is not None:
@@ -228,7 +227,7 @@ class OutboxSender:
             else:
                 new_id = await self._connector.send(target, item.activity)
         except DeliveryError as error:
-            return await self._failed(item, target, str(error), now, error=error)
+            return await self._outcomes.failed(item, target, str(error), now, error=error)
 
         async with self._unit() as uow:
             recorded = await uow.outbox.mark_sent(
@@ -294,12 +293,12 @@ class OutboxSender:
                 return Result(Outcome.SUPERSEDED if done else Outcome.LOST_CLAIM)
             original = await outbox.get(item.original_key or "")
         if original is None:
-            return await self._give_up(
+            return await self._outcomes.give_up(
                 item, None, f"there is no message {item.original_key!r} to update", now, False
             )
         if original.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
             until = now + timedelta(seconds=self._config.wait_for_original_seconds)
-            return Result(await self._release(item, at=until, now=now))
+            return Result(await self._outcomes.release(item, at=until, now=now))
         if original.status is not OutboxStatus.SENT or not original.activity_id:
             # The original's own failure was alerted; this edit has nothing to edit.
             async with self._unit() as uow:
@@ -318,84 +317,6 @@ class OutboxSender:
             bot_id="",
         )
         return target, original.activity_id
-
-    # -- outcomes ------------------------------------------------------------------------
-
-    async def _release(self, item: ClaimedMessage, *, at: datetime, now: datetime) -> Outcome:
-        async with self._unit() as uow:
-            done = await uow.outbox.release(item, at=at, now=now)
-            await uow.commit()
-        return Outcome.PACED if done else Outcome.LOST_CLAIM
-
-    async def _failed(
-        self,
-        item: ClaimedMessage,
-        target: ConversationTarget | None,
-        reason: str,
-        now: datetime,
-        *,
-        error: DeliveryError | None = None,
-    ) -> Result:
-        if error is not None and not error.retryable:
-            return await self._give_up(item, target, explain(error), now, False)
-        if item.attempts >= self._config.max_attempts:
-            return await self._give_up(item, target, reason, now, True)
-        delay = self._backoff(item.attempts)
-        if error is not None and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        at = now + timedelta(seconds=delay)
-        pause_until = None
-        if error is not None and error.status == 429 and target is not None:
-            # Throttled: the whole conversation waits, and resumes with this message first
-            # (the rest are released to the same instant, so the queue keeps its order).
-            pause_until = at
-            self._limiter.block(target.conversation_id, at)
-        log.warning(
-            "outbox %r (case %s) attempt %d failed: %s; next try at %s",
-            item.key,
-            item.case_reference,
-            item.attempts,
-            reason,
-            at.isoformat(),
-        )
-        async with self._unit() as uow:
-            done = await uow.outbox.retry_at(item, at=at, error=reason, now=now)
-            await uow.commit()
-        return Result(Outcome.RETRIED if done else Outcome.LOST_CLAIM, pause_until=pause_until)
-
-    async def _give_up(
-        self,
-        item: ClaimedMessage,
-        target: ConversationTarget | None,
-        reason: str,
-        now: datetime,
-        exhausted: bool,
-    ) -> Result:
-        status = OutboxStatus.FAILED if exhausted else OutboxStatus.PARKED
-        log.error(
-            "outbox %r (case %s) %s after %d attempt(s): %s",
-            item.key,
-            item.case_reference,
-            status.value,
-            item.attempts,
-            reason,
-        )
-        async with self._unit() as uow:
-            done = await uow.outbox.give_up(item, status=status, error=reason, now=now)
-            if done and not item.is_alert:
-                await alert_hub(
-                    uow, item, target, reason, exhausted=exhausted, now=now, people=self._people
-                )
-            await uow.commit()
-        if not done:
-            return Result(Outcome.LOST_CLAIM)
-        return Result(Outcome.FAILED if exhausted else Outcome.PARKED)
-
-    def _backoff(self, attempts: int) -> float:
-        base = self._config.backoff_seconds * 2 ** max(0, attempts - 1)
-        return min(self._config.backoff_max_seconds, base) * (
-            1 + self._config.jitter * self._random()
-        )
 
 
 def _conversation_key(item: ClaimedMessage) -> str:
