@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot_app.action_plans.board_services import BoardSettings
 from bot_app.action_plans.handlers import ActionPlanHandlers
@@ -78,16 +79,19 @@ def build_app(
     now: Callable[[], datetime] = _utc_now,
     directory: Directory | None = None,
     people: People | None = None,
+    engine: AsyncEngine | None = None,
 ) -> web.Application:
     """The aiohttp application. The database must already be migrated.
 
     ``now`` is the only clock: every turn and every scheduler tick reads it once. ``directory``
     (who has which role) and ``people`` (who holds a role, for proactive messages) may be
     given by tests; by default both come from the partnership's directory in the database.
+    ``engine`` (for ``settings.database_url``) may be given by tests too: they start an app
+    per test, and an engine kept from one to the next keeps its compiled statements.
     """
     check_settings(settings)  # refuse unsafe settings before touching anything
     protect_logs()
-    engine = create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)
     # Details, reports, reasons, queued messages and drafts are encrypted with these keys;
     # the trail is sealed with the trail keys (bot_app/keys.py).

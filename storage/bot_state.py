@@ -47,7 +47,9 @@ import copy
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +67,10 @@ from storage.details import Cipher, DetailsUnreadable
 from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
 
 _HASH_MARK = "#sha256:"
+
+# Items read ahead for the turn running in this task (``SqlStorage.read_ahead``), by key; a
+# key absent from the database is there as None.
+_AHEAD: ContextVar[dict[str, object | None] | None] = ContextVar("bot_state_ahead", default=None)
 
 
 class StateConflict(ConcurrencyConflict):
@@ -131,7 +137,33 @@ class SqlStorage(Storage):
         self._cipher = cipher
         self._clock = clock
 
+    @asynccontextmanager
+    async def reading_ahead(self, keys: Iterable[str]) -> AsyncIterator[None]:
+        """Read ``keys`` in one statement for the work inside the block (one turn).
+
+        botbuilder loads the conversation's state and the person's state one after the
+        other, each with its own read; a turn that needs both reads them here first. Each
+        item read ahead is handed out once, to the first read that asks for it - a later read
+        of the same key (after a save, say) goes to the database as usual - and what is left
+        is forgotten when the block ends.
+        """
+        wanted = list(dict.fromkeys(keys))
+        items = await self._fetch(wanted)
+        token = _AHEAD.set({key: items.get(key) for key in wanted})
+        try:
+            yield
+        finally:
+            _AHEAD.reset(token)
+
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
+        wanted = list(keys)
+        ahead = _AHEAD.get()
+        if ahead and wanted and all(key in ahead for key in wanted):
+            served = {key: ahead.pop(key) for key in wanted}
+            return {key: item for key, item in served.items() if item is not None}
+        return await self._fetch(wanted)
+
+    async def _fetch(self, keys: Iterable[str]) -> dict[str, object]:
         wanted = {storage_key(key): key for key in keys}
         if not wanted:
             return {}

@@ -135,6 +135,15 @@ class ReminderRecord:
     created_at: datetime
 
 
+# The columns a reminder is known by (its unique constraint), for "stored before?".
+_REMINDER_IDENTITY = [
+    ReminderRow.case_reference,
+    ReminderRow.clock_key,
+    ReminderRow.kind,
+    ReminderRow.due_on,
+]
+
+
 class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -166,18 +175,46 @@ class ReminderRepository:
                 outbox_key=outbox_key,
                 created_at=now,
             )
-            .on_conflict_do_nothing(
-                index_elements=[
-                    ReminderRow.case_reference,
-                    ReminderRow.clock_key,
-                    ReminderRow.kind,
-                    ReminderRow.due_on,
-                ]
-            )
+            .on_conflict_do_nothing(index_elements=_REMINDER_IDENTITY)
             .returning(ReminderRow.id)
         )
         inserted: int | None = (await self._session.execute(statement)).scalar_one_or_none()
         return inserted
+
+    async def record_skipped(
+        self, skipped: Sequence[tuple[ReminderKey, datetime, str]], *, now: datetime
+    ) -> None:
+        """Store reminders that will never be sent - ``(key, send_at, clock title)`` each - a
+        statement per 90: a case that reaches the bot late, or a clock moved, can skip dozens
+        at once, and a statement each made such a turn slow. Ones stored before are left."""
+        # Rows per statement: ten parameters each, under SQLite's oldest limit of 999.
+        for start in range(0, len(skipped), 90):
+            await self._insert_skipped(skipped[start : start + 90], now=now)
+
+    async def _insert_skipped(
+        self, skipped: Sequence[tuple[ReminderKey, datetime, str]], *, now: datetime
+    ) -> None:
+        await self._session.execute(
+            insert_for(self._session, ReminderRow)
+            .values(
+                [
+                    {
+                        "case_reference": key.case_reference,
+                        "clock_key": key.clock_key,
+                        "kind": key.kind,
+                        "due_on": key.due_on,
+                        "send_at": send_at,
+                        "status": ReminderStatus.SKIPPED.value,
+                        "late": False,
+                        "clock_title": clock_title[:200],
+                        "outbox_key": None,
+                        "created_at": now,
+                    }
+                    for key, send_at, clock_title in skipped
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=_REMINDER_IDENTITY)
+        )
 
     # -- the schedule ---------------------------------------------------------------------
 

@@ -4,15 +4,18 @@ Tests that take the ``database_url`` or ``migrated_database_url`` fixture run on
 available database: always SQLite (a file in the test's tmp dir), and PostgreSQL when it is
 reachable. ``TEST_POSTGRES_URL`` points at a server whose user may create databases (default:
 this machine's trust-auth server); ``TEST_POSTGRES=require`` turns "unreachable" into a
-failure (CI sets it) and ``TEST_POSTGRES=off`` skips PostgreSQL. Each test gets a database of
-its own, dropped afterwards, so tests never see each other's rows.
+failure (CI sets it) and ``TEST_POSTGRES=off`` skips PostgreSQL. Each test gets a database
+holding nothing from any other test.
 
 * ``database_url``: an empty database, for the tests of the migrations themselves.
 * ``migrated_database_url``: a database at the latest schema. Running every migration for
   every test cost a third of the run, so each process (each xdist worker) migrates once into
-  a template and every test gets a copy: ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, a
-  copied file on SQLite. The template is built by the real migrations (never
-  ``create_all``), so the tests still prove the migrations match what the code expects.
+  a template and every test gets a copy: a copied file on SQLite; on PostgreSQL a copy
+  (``CREATE DATABASE ... TEMPLATE``) emptied after each test and given to the next. The
+  template is built by the real migrations (never ``create_all``), so the tests still prove
+  the migrations match what the code expects.
+* ``kept_database_url``: the same, under a URL that comes back test after test (for tests
+  that keep an engine per URL).
 
 Under pytest-xdist the controller probes PostgreSQL once and hands the answer to the workers
 (``pytest_configure_node``), so every worker parametrises the same tests and the summary line
@@ -26,9 +29,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -188,20 +189,22 @@ def _admin_now(*statements: str) -> None:
 
 class MigratedTemplates:
     """One database per backend, migrated to the latest revision once per process, and the
-    copies of it the tests get.
+    databases the tests get from it.
 
     Each template is built on first use, so a worker that runs no PostgreSQL test creates no
     PostgreSQL template. Names carry the xdist worker and a random part: several workers, and
     several engineers' runs, share one PostgreSQL server.
 
-    Copying a PostgreSQL database copies its system catalogs too (7.5 MB, written and synced)
-    and dropping one syncs as well: up to half a second a test, spent waiting on the disk. So
-    the next test's copy is made in a background thread while the current test runs, and a
-    finished test's database is dropped in another; the tests rarely wait for either.
-    """
+    SQLite: each test gets a copy of the migrated file (a file copy costs next to nothing).
 
-    #: Copies made ahead of need: one is enough when tests take longer than a copy (most do).
-    SPARE_POSTGRES_COPIES = 1
+    PostgreSQL: copying a database copies its system catalogs too, and copying and dropping
+    one cost about 0.3 s of the machine's CPU - more than most tests. So the copies are kept:
+    a test's database is emptied when the test ends (every table but ``alembic_version``
+    emptied, every sequence restarted, in about a millisecond), and given to the next test.
+    A migrated database holds no rows but its revision, so an emptied copy is exactly what a
+    fresh copy would be. The same few names come back test after test, so a test that keeps
+    an engine per URL (the end-to-end tests) reuses its compiled statements.
+    """
 
     def __init__(self, folder: Path) -> None:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -209,10 +212,9 @@ class MigratedTemplates:
         self._folder = folder
         self._sqlite: Path | None = None
         self._postgres: str | None = None
-        self._creating = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copy")
-        self._dropping = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
-        self._spares: deque[tuple[str, Future[None]]] = deque()
-        self._drops: list[Future[None]] = []
+        self._made: list[str] = []  # every PostgreSQL copy made, dropped at the end
+        self._free: list[str] = []  # copies emptied and ready for the next test
+        self._emptying: str | None = None  # the SQL that empties a copy (the same for all)
 
     async def sqlite_file(self) -> Path:
         """The migrated SQLite file: copy it, never open it."""
@@ -226,6 +228,15 @@ class MigratedTemplates:
             _fold_in_write_ahead_log(path)
             self._sqlite = path
         return self._sqlite
+
+    async def sqlite_file_kept(self) -> Path:
+        """A fresh copy of the migrated SQLite file, at the same path every time (the test
+        before must have closed its connections: its app disposes its engine)."""
+        path = self._folder / f"{self._prefix}-kept.db"
+        for leftover in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(await self.sqlite_file(), path)
+        return path
 
     async def postgres_database(self) -> str:
         """The migrated PostgreSQL template's name: copy it, never connect to it."""
@@ -249,48 +260,94 @@ class MigratedTemplates:
         return self._postgres
 
     async def postgres_copy(self) -> str:
-        """The name of a new PostgreSQL database copied from the template; give it back with
-        :meth:`release_postgres`."""
+        """The name of a PostgreSQL database at the latest schema with no rows; give it back
+        with :meth:`release_postgres`."""
+        if self._free:
+            return self._free.pop()
         template = await self.postgres_database()
-        name, created = self._spares.popleft() if self._spares else self._copy(template)
-        while len(self._spares) < self.SPARE_POSTGRES_COPIES:
-            self._spares.append(self._copy(template))  # queued behind this test's own copy
-        await asyncio.wrap_future(created)
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        # PostgreSQL 15's default strategy (WAL_LOG): STRATEGY FILE_COPY forces a checkpoint
+        # per copy and measured slower on this machine, and naming no strategy also works
+        # before PostgreSQL 15.
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self._made.append(name)
         return name
 
-    def release_postgres(self, name: str) -> None:
-        """Drop ``name`` in the background (``WITH (FORCE)``: connections a test left open
-        do not stop it)."""
-        self._drops.append(
-            self._dropping.submit(_admin_now, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async def release_postgres(self, name: str) -> None:
+        """Empty ``name`` for the next test; a copy that cannot be emptied (a test changed its
+        tables) is dropped instead, never given out again."""
+        try:
+            await self._empty(name)
+        except Exception:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._made.remove(name)
+        else:
+            self._free.append(name)
+
+    async def _empty(self, name: str) -> None:
+        import asyncpg
+
+        # Connections a test left open (an engine it never disposed) would hold locks.
+        await _admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
         )
+        url = make_url(_postgres_url(name))
+        conn = await asyncpg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+        )
+        try:
+            if self._emptying is None:
+                self._emptying = await _emptying_sql(conn)
+            await conn.execute(self._emptying)
+        finally:
+            await conn.close()
 
     def close(self) -> None:
         """Drop every PostgreSQL database made here, the template last, and report the first
         failure to drop one (the SQLite file goes with pytest's tmp dirs)."""
-        for name, created in self._spares:
-            if created.exception() is None:
-                self.release_postgres(name)
-        self._spares.clear()
-        self._creating.shutdown(wait=True)
-        self._dropping.shutdown(wait=True)
-        errors = [error for drop in self._drops if (error := drop.exception()) is not None]
-        if self._postgres is not None:
+        errors: list[BaseException] = []
+        for name in [*self._made, *([self._postgres] if self._postgres else [])]:
             try:
-                _admin_now(f'DROP DATABASE IF EXISTS "{self._postgres}" WITH (FORCE)')
+                _admin_now(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             except Exception as error:
                 errors.append(error)
-            self._postgres = None
+        self._made.clear()
+        self._postgres = None
         if errors:
             raise errors[0]
 
-    def _copy(self, template: str) -> tuple[str, Future[None]]:
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        # PostgreSQL 15's default strategy (WAL_LOG): STRATEGY FILE_COPY forces a checkpoint
-        # per copy and measured slower on this machine (a copy and drop: 1.05 s against
-        # 0.58 s under load), and naming no strategy also works before PostgreSQL 15.
-        statement = f'CREATE DATABASE "{name}" TEMPLATE "{template}"'
-        return name, self._creating.submit(_admin_now, statement)
+
+async def _emptying_sql(conn: Any) -> str:
+    """The statements that empty a migrated database: every table but the revision's, with
+    foreign keys and triggers off while it runs (a test's own connection: superuser), and
+    every sequence back at its start."""
+    tables = [
+        row[0]
+        for row in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+    ]
+    sequences = [
+        row[0]
+        for row in await conn.fetch(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        )
+    ]
+    return "\n".join(
+        [
+            "BEGIN;",
+            "SET LOCAL session_replication_role = replica;",
+            *(f'DELETE FROM "{table}";' for table in tables),
+            *(f"SELECT setval('\"{sequence}\"', 1, false);" for sequence in sequences),
+            "COMMIT;",
+        ]
+    )
 
 
 def _fold_in_write_ahead_log(path: Path) -> None:
@@ -324,8 +381,9 @@ async def migrated_database_url(
 ) -> AsyncIterator[str]:
     """A database of this test's own at the latest schema, on this parametrisation's backend.
 
-    A copy of the process's migrated template, so it holds exactly what running the
-    migrations on an empty database would, without running them again.
+    A copy of the process's migrated template (on PostgreSQL, one emptied since its last
+    test), so it holds exactly what running the migrations on an empty database would,
+    without running them again.
     """
     if database_backend == "sqlite":
         path = tmp_path / "test.db"
@@ -336,4 +394,21 @@ async def migrated_database_url(
     try:
         yield _postgres_url(name)
     finally:
-        migrated_templates.release_postgres(name)
+        await migrated_templates.release_postgres(name)
+
+
+@pytest.fixture
+async def kept_database_url(
+    database_backend: str, migrated_templates: MigratedTemplates
+) -> AsyncIterator[str]:
+    """Like ``migrated_database_url``, a database at the latest schema holding nothing from
+    any other test, but under a URL that comes back in later tests of this process: a test
+    that keeps one engine per URL (the end-to-end tests) reuses its compiled statements."""
+    if database_backend == "sqlite":
+        yield _sqlite_url(await migrated_templates.sqlite_file_kept())
+        return
+    name = await migrated_templates.postgres_copy()
+    try:
+        yield _postgres_url(name)
+    finally:
+        await migrated_templates.release_postgres(name)

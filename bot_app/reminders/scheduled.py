@@ -257,8 +257,10 @@ class ReminderScheduler:
             not_before=case.opened_at,
             late_after=views.policy.late_after,
         )
-        for missed in selection.skip:
-            await _store(uow, missed, ReminderStatus.SKIPPED, outbox_key=None, now=now)
+        await uow.reminders.record_skipped(
+            [(missed.key, missed.send_at, missed.clock.title) for missed in selection.skip],
+            now=now,
+        )
         sent = waiting = 0
         for reminder, late in selection.send:
             if await self._queue(uow, case, reminder, late=late, today=today, now=now):
@@ -283,11 +285,12 @@ class ReminderScheduler:
                 "reminder %s is due but there is no channel and nobody to send it to", reminder.key
             )
             return False
-        reminder_id = await _store(
-            uow,
-            reminder,
-            ReminderStatus.SENT,
+        reminder_id = await uow.reminders.record(
+            reminder.key,
+            send_at=reminder.send_at,
+            status=ReminderStatus.SENT,
             late=late,
+            clock_title=reminder.clock.title,
             outbox_key=messages.reminder_message_key(reminder.key),
             now=now,
         )
@@ -339,26 +342,6 @@ class ReminderScheduler:
         if sent:
             log.info("weekly digest for %s queued", day)
         return sent
-
-
-async def _store(
-    uow: UnitOfWork,
-    reminder: PlannedReminder,
-    status: ReminderStatus,
-    *,
-    outbox_key: str | None,
-    now: datetime,
-    late: bool = False,
-) -> int | None:
-    return await uow.reminders.record(
-        reminder.key,
-        send_at=reminder.send_at,
-        status=status,
-        late=late,
-        clock_title=reminder.clock.title,
-        outbox_key=outbox_key,
-        now=now,
-    )
 
 
 async def _due_page(

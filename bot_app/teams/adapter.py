@@ -159,6 +159,7 @@ def build_edge(
             conversation_state=state.conversation_state,
             user_state=state.user_state,
             dialogs=state.dialogs,
+            state_store=state.storage,
             welcome=welcome,
             now=now,
             observers=observers,

@@ -47,6 +47,7 @@ from safeguarding.calendar import WorkingDayCalendar
 from safeguarding.errors import ConcurrencyConflict, DomainError
 from safeguarding.policy import require
 from safeguarding.urgency import looks_urgent, urgency
+from storage.bot_state import SqlStorage
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class BotDeps:
     conversation_state: ConversationState
     user_state: UserState
     dialogs: DialogSet
+    state_store: SqlStorage  # where both states are kept
     welcome: Callable[[Turn], Reply]
     now: Callable[[], datetime]
     # Called for every message, invoke and conversation update before it is handled, e.g. to
@@ -108,6 +110,21 @@ class SafeguardingBot(ActivityHandler):
     # --- messages -----------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        # A message needs the conversation's state (its form) and the person's (welcomed?):
+        # both are read in one statement.
+        async with self._deps.state_store.reading_ahead(self._state_keys(turn_context)):
+            await self._on_message(turn_context)
+
+    def _state_keys(self, turn_context: TurnContext) -> list[str]:
+        try:
+            return [
+                self._deps.conversation_state.get_storage_key(turn_context),
+                self._deps.user_state.get_storage_key(turn_context),
+            ]
+        except (TypeError, AttributeError):  # no conversation or sender: botbuilder refuses
+            return []
+
+    async def _on_message(self, turn_context: TurnContext) -> None:
         turn = await self._turn(turn_context)
         await self._observe(turn)
         dialog_context = await self._deps.dialogs.create_context(turn_context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from bot_app.admin.directory import STARTUP_IMPORTER
@@ -18,6 +19,10 @@ from storage.people import PeopleRepository
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.seed import ADMIN, HUB, MEMBER, PARTNER, PRACTITIONER, seed_case
 from tests.harness.activities import TeamsUser, thread_id
+
+# Directory administration in chat behaves the same on either database; the directory's
+# storage runs on both (tests/integration/test_people.py).
+pytestmark = pytest.mark.sqlite_only
 
 TEAM, CHANNEL = thread_id("Partnership"), thread_id("Partnership Hub channel")
 

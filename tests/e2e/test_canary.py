@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import text
 
 from storage.db import create_engine
@@ -17,6 +18,9 @@ from tests.e2e.conftest import BotUnderTest
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, seed_case
 from tests.harness.activities import thread_id
 from tests.harness.canary import assert_no_canaries, channel_posts, log_records
+
+# What reaches a channel or a log does not depend on the database (the journeys run on both).
+pytestmark = pytest.mark.sqlite_only
 
 __all__ = ["log_records"]  # the fixture, imported for this module's tests
 

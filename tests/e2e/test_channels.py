@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.reminders_support import (
     ADA,
@@ -17,6 +19,10 @@ from tests.e2e.reminders_support import (
     default_roster,
     register,
 )
+
+# Registering channels in chat behaves the same on either database; their storage runs on
+# both (tests/integration/test_outbox.py).
+pytestmark = pytest.mark.sqlite_only
 
 
 async def start(make_bot: Callable[..., Any]) -> BotUnderTest:

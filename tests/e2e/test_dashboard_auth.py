@@ -28,6 +28,9 @@ from tests.e2e.seed import HUB
 from tests.e2e.test_security import APP_ID, FOREIGN_TENANT, SigningKeys, secured, signing_keys
 from tests.harness.activities import TENANT_ID
 
+# Signing in behaves the same on either database (the dashboard pages run on both).
+pytestmark = pytest.mark.sqlite_only
+
 __all__ = ["signing_keys"]  # the fixture, shared with the bot's own token tests
 
 AUDIENCE = f"api://cspr.example.org/{APP_ID}"

@@ -7,10 +7,16 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from bot_app.security import sign_export_token
 from tests.e2e.conftest import FIXED_NOW, BotUnderTest
 from tests.e2e.seed import ADMIN, HUB, PRACTITIONER, seed_case
 from tests.harness.activities import thread_id
+
+# The export reads the same on either database; the trail's storage runs on both
+# (tests/integration/test_trail_storage.py).
+pytestmark = pytest.mark.sqlite_only
 
 SIGNING_KEY = "evidence-link-signing-key-for-tests-0123456789"
 

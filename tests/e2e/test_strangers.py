@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot_app.core.payloads import MALFORMED, CardPayload
@@ -41,6 +42,9 @@ from storage.uow import UnitOfWork
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.seed import HUB, MEMBER, demo_user
 from tests.harness.activities import TeamsUser
+
+# The Teams edge behaves the same on either database (the journeys run on both).
+pytestmark = pytest.mark.sqlite_only
 
 TOM = demo_user("Tom Reed")  # practitioner; did not notify the case
 AMIRA = demo_user("Amira Khan")  # a school's safeguarding lead; the school was not asked

@@ -66,6 +66,19 @@ _SHARED_SCHEMA_FILE = _SHARED_SCHEMA / "adaptive-card.v1.5.json"
 _ANY_OF_WINNERS: dict[tuple[int, str], int] = {}
 
 
+# Elements already accepted by an ``anyOf`` list: (the list's identity, the element's JSON).
+# Cards are built from the same elements over and over - a heading, a fact set, the same
+# buttons - and whether an element is valid does not depend on the card around it.
+_ANY_OF_ACCEPTED: set[tuple[int, str]] = set()
+_ANY_OF_ACCEPTED_MAX = 100_000
+
+
+def _remember_accepted(accepted: tuple[int, str]) -> None:
+    if len(_ANY_OF_ACCEPTED) >= _ANY_OF_ACCEPTED_MAX:
+        _ANY_OF_ACCEPTED.clear()
+    _ANY_OF_ACCEPTED.add(accepted)
+
+
 def _any_of_kind(instance: Any) -> str:
     if isinstance(instance, dict):
         kind = instance.get("type")
@@ -86,9 +99,13 @@ def _any_of_trying_the_last_winner_first(
     anything else goes through every branch in order as jsonschema's own ``anyOf`` does, so
     the errors, and the messages built from them, are exactly the same.
     """
+    accepted = (id(any_of), json.dumps(instance, sort_keys=True, default=repr))
+    if accepted in _ANY_OF_ACCEPTED:
+        return
     key = (id(any_of), _any_of_kind(instance))
     winner = _ANY_OF_WINNERS.get(key)
     if winner is not None and next(validator.descend(instance, any_of[winner]), None) is None:
+        _remember_accepted(accepted)
         return
     # From here on, jsonschema's own ``anyOf`` (jsonschema/_keywords.py), remembering the
     # branch that accepted the instance.
@@ -97,6 +114,7 @@ def _any_of_trying_the_last_winner_first(
         errors = list(validator.descend(instance, subschema, schema_path=index))
         if not errors:
             _ANY_OF_WINNERS[key] = index
+            _remember_accepted(accepted)
             return
         all_errors.extend(errors)
     yield ValidationError(
@@ -148,10 +166,29 @@ def card_title(card: Any, limit: int = 40) -> str:
     return "(untitled card)"
 
 
+#: Cards already judged, by their canonical JSON: a journey redraws the same card many times
+#: (a receipt, a refresh, the copy in each chat), and the schema check costs milliseconds.
+_JUDGED: dict[str, tuple[str, ...]] = {}
+_JUDGED_MAX = 4096
+
+
 def validate_card(card: Any) -> list[str]:
     """Every reason Teams would reject, mis-render or lose data from ``card``; [] when valid."""
     if not isinstance(card, Mapping):
         return [f"$: a card must be a JSON object, not {type(card).__name__}"]
+    try:
+        key = json.dumps(card, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return _judge(card)  # not JSON (a test's deliberate mistake): judged every time
+    judged = _JUDGED.get(key)
+    if judged is None:
+        if len(_JUDGED) >= _JUDGED_MAX:
+            _JUDGED.clear()
+        judged = _JUDGED[key] = tuple(_judge(card))
+    return list(judged)
+
+
+def _judge(card: Mapping[str, Any]) -> list[str]:
     errors: list[str] = []
 
     if card.get("type") != "AdaptiveCard":
@@ -315,13 +352,17 @@ def _check_image_url(path: str, url: Any) -> list[str]:
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """``node`` and every object and list inside it, with its JSON path. Scalars inside are
+    skipped: every rule looks at objects, and a card holds far more strings than objects."""
     yield path, node
-    if isinstance(node, Mapping):
+    if isinstance(node, dict):
         for key, value in node.items():
-            yield from _walk(value, f"{path}.{key}")
+            if isinstance(value, dict | list):
+                yield from _walk(value, f"{path}.{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk(value, f"{path}[{i}]")
+            if isinstance(value, dict | list):
+                yield from _walk(value, f"{path}[{i}]")
 
 
 # -- schema errors made readable -----------------------------------------------------------
@@ -329,7 +370,13 @@ def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 def _schema_errors(validator: Validator, card: Mapping[str, Any], *, label: str) -> list[str]:
     messages: list[str] = []
-    for error in validator.iter_errors(copy.deepcopy(dict(card))):
+    # A copy, so that nothing the validator does can touch the card: as JSON would carry
+    # it (fast), or - for a test's deliberately non-JSON card - a deep copy.
+    try:
+        instance = json.loads(json.dumps(dict(card)))
+    except (TypeError, ValueError):
+        instance = copy.deepcopy(dict(card))
+    for error in validator.iter_errors(instance):
         for leaf in _explain(error):
             message = f"{label}{leaf.json_path}: {leaf.message}"
             if message not in messages:

@@ -140,6 +140,31 @@ async def test_each_write_gets_a_new_etag_returned_by_the_next_read(
     assert second["e_tag"] == first["e_tag"]
 
 
+async def test_states_read_ahead_are_handed_out_once_and_forgotten_after_the_turn(
+    session_factory: Sessions,
+) -> None:
+    storage = sql_storage(session_factory)
+    await storage.write({"conversation": {"form": "notify"}, "person": {"welcomed": True}})
+
+    async with storage.reading_ahead(["conversation", "person", "nobody"]):
+        # Another turn saves the conversation after this one read ahead.
+        await storage.write({"conversation": {"form": "report"}})
+        read_ahead = await storage.read(["conversation"])
+        assert await storage.read(["nobody"]) == {}
+        read_again = await storage.read(["conversation"])  # the second read asks the database
+        person = await storage.read(["person"])
+    after_the_turn = await storage.read(["person"])
+
+    assert as_dict(read_ahead["conversation"])["form"] == "notify"
+    assert as_dict(read_again["conversation"])["form"] == "report"
+    assert as_dict(person["person"])["welcomed"] is True
+    assert as_dict(after_the_turn["person"])["welcomed"] is True
+    # What was read ahead carries the e-tag it was read with: saving it now is refused, never
+    # written over the other turn's save.
+    with pytest.raises(StateConflict):
+        await storage.write({"conversation": read_ahead["conversation"]})
+
+
 async def test_a_write_with_a_stale_etag_fails_and_changes_nothing(
     session_factory: Sessions,
 ) -> None:

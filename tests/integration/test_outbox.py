@@ -254,6 +254,33 @@ async def test_a_reminder_is_recorded_once_and_done_is_final(session_factory: Se
     assert acknowledged == {("panel_notification", date(2027, 1, 4))}
 
 
+async def test_many_skipped_reminders_are_stored_at_once_and_one_sent_before_stays_sent(
+    session_factory: Sessions,
+) -> None:
+    """A case first seen months late skips every reminder it missed: all are stored (more
+    than one statement holds), and one already sent is not turned into "skipped"."""
+    days = [date(2027, 1, 4) + timedelta(days=i) for i in range(200)]
+    keys = [ReminderKey("NL-2027-0002", "local_review", "overdue", day) for day in days]
+    async with UnitOfWork(session_factory) as uow:
+        reminders = ReminderRepository(uow.session)
+        sent = await reminders.record(
+            keys[7],
+            send_at=NOW,
+            status=ReminderStatus.SENT,
+            late=False,
+            clock_title="Local review",
+            outbox_key="reminder:sent",
+            now=NOW,
+        )
+        await reminders.record_skipped([(key, NOW, "Local review") for key in keys], now=NOW)
+        await uow.commit()
+        stored = await reminders.keys_for("NL-2027-0002")
+        kept = await reminders.get(sent or 0)
+
+    assert stored == set(keys)
+    assert kept is not None and kept.status is ReminderStatus.SENT
+
+
 def registered(purpose: ChannelPurpose, channel_id: str, agency: str = "") -> RegisteredChannel:
     return RegisteredChannel(
         purpose=purpose,
