@@ -47,9 +47,9 @@ import copy
 import hashlib
 import json
 import uuid
-from contextvars import ContextVar
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 

@@ -278,7 +278,8 @@ async def test_many_skipped_reminders_are_stored_at_once_and_one_sent_before_sta
         kept = await reminders.get(sent or 0)
 
     assert stored == set(keys)
-    assert kept is not None and kept.status is ReminderStatus.SENT
+    assert kept is not None
+    assert kept.status is ReminderStatus.SENT
 
 
 def registered(purpose: ChannelPurpose, channel_id: str, agency: str = "") -> RegisteredChannel:
