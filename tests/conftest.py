@@ -54,18 +54,23 @@ _WORKER_INPUT_KEY = "cspr_postgres_status"
 _postgres_status: dict[str, str | bool] = {"available": False, "reason": "not checked"}
 
 
-async def _probe_postgres() -> None:
+async def _connect(database: str | None = None, **options: Any) -> Any:
+    """An asyncpg connection to ``database`` (default: the one in ``TEST_POSTGRES_URL``)."""
     import asyncpg
 
     url = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(
+    return await asyncpg.connect(
         host=url.host,
         port=url.port or 5432,
         user=url.username,
         password=url.password,
-        database=url.database,
-        timeout=5,
+        database=database or url.database,
+        **options,
     )
+
+
+async def _probe_postgres() -> None:
+    conn = await _connect(timeout=5)
     await conn.close()
 
 
@@ -139,16 +144,7 @@ def database_backend(request: pytest.FixtureRequest) -> str:
 
 async def _admin(*statements: str) -> None:
     """Run ``statements`` in order on the server's maintenance database (one connection)."""
-    import asyncpg
-
-    url = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    conn = await _connect()
     try:
         for sql in statements:
             await conn.execute(sql)
@@ -285,21 +281,12 @@ class MigratedTemplates:
             self._free.append(name)
 
     async def _empty(self, name: str) -> None:
-        import asyncpg
-
         # Connections a test left open (an engine it never disposed) would hold locks.
         await _admin(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
         )
-        url = make_url(_postgres_url(name))
-        conn = await asyncpg.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-        )
+        conn = await _connect(name)
         try:
             if self._emptying is None:
                 self._emptying = await _emptying_sql(conn)
