@@ -7,9 +7,9 @@ connects to 127.0.0.2, ``http://127.0.0.1:5432/`` makes the bot POST to a databa
 URLs"). So a URL is read by both parsers the bot may send with - yarl (aiohttp: replies and
 proactive messages) and urllib3 (requests, under msrest: the SDK's own calls, such as user
 tokens) - and passes only if they agree and nothing about it is unusual: http(s) only, no
-user info, no backslash or white space, https on the default port - except for loopback hosts, allowed only where
-configured (by default in local mode: the Agents Playground and the test connector listen on
-unprivileged loopback ports).
+user info, no backslash or white space, https on the default port - except for loopback
+hosts, allowed only where configured (by default in local mode: the Agents Playground and
+the test connector listen on unprivileged loopback ports).
 """
 
 from __future__ import annotations
