@@ -51,13 +51,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
 
 import jsonpickle
 from botbuilder.core import Storage, StoreItem
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -65,6 +63,7 @@ from safeguarding.errors import ConcurrencyConflict
 from storage.db import once_more_on_disconnect
 from storage.details import Cipher, DetailsUnreadable
 from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
+from storage.upserts import insert_or_update
 
 _HASH_MARK = "#sha256:"
 
@@ -201,7 +200,10 @@ class SqlStorage(Storage):
                 values = {"etag": new_etag, "data": data, "updated_at": now}
                 stored_key = storage_key(key)
                 if expected is None or expected == "*":
-                    await session.execute(_upsert(session, stored_key, values))
+                    upsert = insert_or_update(
+                        BotStateRow, ("key", *values), ("key",), update=tuple(values)
+                    )
+                    await session.execute(upsert, {"key": stored_key, **values})
                 else:
                     matched = (
                         await session.execute(
@@ -261,20 +263,6 @@ class SqlStorage(Storage):
             except ValueError:
                 raise StateUnreadable(key) from unreadable
             return data
-
-
-def _upsert(session: AsyncSession, key: str, values: dict[str, Any]) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(BotStateRow)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(BotStateRow)
-    else:  # pragma: no cover - only the two supported databases are configured
-        raise RuntimeError(f"bot state is not implemented for {dialect}")
-    return insert.values(key=key, **values).on_conflict_do_update(
-        index_elements=[BotStateRow.key], set_=values
-    )
 
 
 def _etag_of(item: object) -> str | None:

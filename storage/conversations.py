@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, UTCDateTime
-from storage.outbox import ConversationTarget, insert_for
+from storage.outbox import ConversationTarget
+from storage.upserts import insert_or_update
 
 PERSONAL = "personal"
 CHANNEL = "channel"
@@ -139,13 +140,9 @@ class ConversationRepository:
             "updated_at": at,
             **extra,
         }
-        changes = {k: v for k, v in values.items() if k != "key" and v is not None}
-        statement = (
-            insert_for(self._session, ConversationRefRow)
-            .values(**values)
-            .on_conflict_do_update(index_elements=[ConversationRefRow.key], set_=changes)
-        )
-        await self._session.execute(statement)
+        changes = tuple(k for k, v in values.items() if k != "key" and v is not None)
+        upsert = insert_or_update(ConversationRefRow, tuple(values), ("key",), update=changes)
+        await self._session.execute(upsert, values)
 
 
 def _target(row: ConversationRefRow) -> ConversationTarget:

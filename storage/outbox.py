@@ -70,6 +70,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.details import Cipher
 from storage.models import Base, UTCDateTime
+from storage.upserts import insert_or_ignore
 
 
 class OutboxStatus(StrEnum):
@@ -298,25 +299,21 @@ class OutboxRepository:
         is_alert: bool,
         now: datetime,
     ) -> bool:
-        statement = (
-            insert_for(self._session, OutboxRow)
-            .values(
-                key=key,
-                activity=seal_activity(self._cipher, activity),
-                summary=summary[:300],
-                case_reference=case_reference,
-                is_alert=is_alert,
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-                **values,
-            )
-            .on_conflict_do_nothing(index_elements=[OutboxRow.key])
-            .returning(OutboxRow.id)
-        )
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+        row = {
+            "key": key,
+            "activity": seal_activity(self._cipher, activity),
+            "summary": summary[:300],
+            "case_reference": case_reference,
+            "is_alert": is_alert,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+            **values,
+        }
+        statement = insert_or_ignore(OutboxRow, tuple(row), ("key",), returning="id")
+        return (await self._session.execute(statement, row)).scalar_one_or_none() is not None
 
     # -- the sender's side ---------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from safeguarding.reminders import ReminderKey
 from storage.models import Base, UTCDateTime
 from storage.outbox import insert_for
+from storage.upserts import insert_or_ignore
 
 
 class ReminderStatus(StrEnum):
@@ -136,12 +137,7 @@ class ReminderRecord:
 
 
 # The columns a reminder is known by (its unique constraint), for "stored before?".
-_REMINDER_IDENTITY = [
-    ReminderRow.case_reference,
-    ReminderRow.clock_key,
-    ReminderRow.kind,
-    ReminderRow.due_on,
-]
+_REMINDER_IDENTITY = ("case_reference", "clock_key", "kind", "due_on")
 
 
 class ReminderRepository:
@@ -161,24 +157,20 @@ class ReminderRepository:
     ) -> int | None:
         """Store a reminder under its key; its id, or None if it was stored before (by this
         worker earlier, or by another one just now)."""
-        statement = (
-            insert_for(self._session, ReminderRow)
-            .values(
-                case_reference=key.case_reference,
-                clock_key=key.clock_key,
-                kind=key.kind,
-                due_on=key.due_on,
-                send_at=send_at,
-                status=status.value,
-                late=late,
-                clock_title=clock_title[:200],
-                outbox_key=outbox_key,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=_REMINDER_IDENTITY)
-            .returning(ReminderRow.id)
-        )
-        inserted: int | None = (await self._session.execute(statement)).scalar_one_or_none()
+        row = {
+            "case_reference": key.case_reference,
+            "clock_key": key.clock_key,
+            "kind": key.kind,
+            "due_on": key.due_on,
+            "send_at": send_at,
+            "status": status.value,
+            "late": late,
+            "clock_title": clock_title[:200],
+            "outbox_key": outbox_key,
+            "created_at": now,
+        }
+        statement = insert_or_ignore(ReminderRow, tuple(row), _REMINDER_IDENTITY, returning="id")
+        inserted: int | None = (await self._session.execute(statement, row)).scalar_one_or_none()
         return inserted
 
     async def record_skipped(
@@ -213,7 +205,7 @@ class ReminderRepository:
                     for key, send_at, clock_title in skipped
                 ]
             )
-            .on_conflict_do_nothing(index_elements=_REMINDER_IDENTITY)
+            .on_conflict_do_nothing(index_elements=list(_REMINDER_IDENTITY))
         )
 
     # -- the schedule ---------------------------------------------------------------------

@@ -16,16 +16,22 @@ from tests.e2e.conftest import BotUnderTest
 from tests.harness.activities import make_user
 
 ALEX = make_user("Alex Practitioner")
+SAM = make_user("Sam Practitioner")
 
 
 @contextmanager
-def statements(bot: BotUnderTest) -> Iterator[list[str]]:
-    """Every statement the bot's engine sends while the block runs (pings included)."""
+def statements(bot: BotUnderTest, *, compiled: list[str] | None = None) -> Iterator[list[str]]:
+    """Every statement the bot's engine sends while the block runs (pings included), and in
+    ``compiled`` those SQLAlchemy had to compile rather than take from its cache."""
     engine = bot.client.app[COMPONENTS].engine.sync_engine
     seen: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def record(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_: Any
+    ) -> None:
         seen.append(statement.split(None, 1)[0].upper())
+        if compiled is not None and context.cache_hit is not context.dialect.CACHE_HIT:
+            compiled.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -52,3 +58,17 @@ async def test_a_dialog_turn_costs_at_most_four_statements(bot: BotUnderTest) ->
 
     assert bot.connector.cards()
     assert len(seen) <= 4, seen
+
+
+async def test_a_turn_like_one_before_compiles_no_statement(bot: BotUnderTest) -> None:
+    """Compiling a statement costs about a millisecond: a turn like one before (here, a
+    person's first message: the welcome, the person's state saved, the conversation
+    remembered - all three upserts) takes every statement from SQLAlchemy's cache."""
+    await bot.send(bot.teams.personal_message(ALEX, "help"))
+
+    compiled: list[str] = []
+    with statements(bot, compiled=compiled) as seen:
+        await bot.send(bot.teams.personal_message(SAM, "help"))
+
+    assert seen.count("INSERT") >= 2, seen
+    assert compiled == []
