@@ -67,7 +67,7 @@ from storage.upserts import insert_or_update
 
 _HASH_MARK = "#sha256:"
 
-# Items read ahead for the turn running in this task (``SqlStorage.read_ahead``), by key; a
+# Items read ahead for the turn running in this task (``SqlStorage.reading_ahead``), by key; a
 # key absent from the database is there as None.
 _AHEAD: ContextVar[dict[str, object | None] | None] = ContextVar("bot_state_ahead", default=None)
 
