@@ -28,7 +28,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-LISTED_CASES: Final = 200  # the ``disputes`` command looks at this many open cases
+LISTED_PAGE: Final = 200  # the ``disputes`` command reads the cases this many at a time
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -288,7 +288,19 @@ def _from_earlier_stage(cmd: ActOnDispute, now_at: Dispute, views: DisputeViews)
 # -- listing -----------------------------------------------------------------------------
 
 
-async def open_disputes_of(person: Person, uow: UnitOfWork) -> list[Dispute]:
-    """The open disputes ``person`` takes part in at their current stage."""
-    cases = await uow.cases.list_open(limit=LISTED_CASES)
-    return [d for case in cases for d in domain.open_disputes(case) if d.is_party(person)]
+async def open_disputes_of(
+    person: Person, uow: UnitOfWork, *, page_size: int = LISTED_PAGE
+) -> list[Dispute]:
+    """The open disputes ``person`` takes part in at their current stage, on every case with
+    a difference of opinion: closed ones too (the decision to close a case can be disputed),
+    and however many there are - a list cut at a number of cases hid the rest."""
+    disputes: list[Dispute] = []
+    after: int | None = None
+    while True:
+        page = await uow.cases.page(after=after, limit=page_size, with_events="dispute.")
+        disputes += [
+            d for case in page.cases for d in domain.open_disputes(case) if d.is_party(person)
+        ]
+        if page.next_after is None:
+            return disputes
+        after = page.next_after

@@ -335,6 +335,38 @@ async def test_the_disputes_list_shows_only_those_a_person_takes_part_in(
     assert await tx.read(lambda uow: services.open_disputes_of(PARTNER, uow)) == []
 
 
+async def test_the_disputes_list_reads_every_case_with_one_page_by_page(tx: Transactions) -> None:
+    for number in (2, 3):
+        reference = CaseReference.parse(f"NL-2026-000{number}")
+        case = Case.open(
+            reference=reference,
+            aware_on=date(2026, 11, 23),
+            incident_on=date(2026, 11, 20),
+            actor=SYSTEM,
+            at=NOW,
+            facts={"agency": SCHOOL},
+        )
+        await tx.run(lambda uow, case=case: uow.cases.add(case))
+        cmd = RaiseDispute(
+            reference=reference,
+            person=LEAD,
+            topic=Topic.CRITERIA,
+            position="The harm meets the definition",
+            reasons="The injury will have a long-term effect",
+            token=f"token-{number}",
+        )
+        await tx.run(
+            lambda uow, cmd=cmd: services.raise_dispute(
+                cmd, uow, now=NOW, today=TODAY, messages=MESSAGES
+            )
+        )
+    await raise_one(tx)
+
+    listed = await tx.read(lambda uow: services.open_disputes_of(MEMBER, uow, page_size=1))
+
+    assert len(listed) == 3
+
+
 async def test_the_tick_reminds_two_working_days_ahead_once(tx: Transactions) -> None:
     await raise_one(tx)
     timers = DisputeTimers(tx=tx, views=VIEWS, messages=MESSAGES)
