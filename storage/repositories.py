@@ -198,23 +198,6 @@ class CaseRepository:
             next_after=rows[-1].id if len(rows) == limit else None,
         )
 
-    async def list_recent(self, *, limit: int = 1000) -> list[Case]:
-        """Open and closed cases, most recently opened first (the Board's figures)."""
-        rows = (
-            (
-                await self._session.execute(
-                    select(CaseRow)
-                    .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
-                    .limit(limit)
-                    .execution_options(populate_existing=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        events = await self._events_of([row.id for row in rows])
-        return [_to_case(row, events.get(row.id, [])) for row in rows]
-
     async def next_reference(self, prefix: str, year: int) -> CaseReference:
         """The next unused reference for ``prefix`` and ``year``, allocated atomically.
 

@@ -1,8 +1,10 @@
-"""Every case a scheduler pass must look at, page by page, however many there are.
+"""Every case a scheduler pass or a list must look at, page by page, however many there are.
 
 A pass that read "the open cases" with a limit silently skipped everything past it - beyond
-that number of open cases, votes, disputes and reviews would never be chased. Each page is
-read in its own short transaction, so a pass over many cases never holds one open.
+that number of open cases, votes, disputes and reviews would never be chased - and a list cut
+the same way hid cases from the person who asked. A pass reads each page in its own short
+transaction (:func:`each_case`), so it never holds one open; a list reads its pages in the
+unit of work it was asked in (:func:`cases_in`).
 """
 
 from __future__ import annotations
@@ -39,4 +41,28 @@ async def each_case(
             yield case
         if found.next_after is None:
             return
+        after = found.next_after
+
+
+#: Every stage but "closed".
+OPEN_STAGES: Final = frozenset(stage for stage in Stage if stage is not Stage.CLOSED)
+
+
+async def cases_in(
+    uow: UnitOfWork,
+    *,
+    stages: Collection[Stage] | None = None,
+    with_events: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> list[Case]:
+    """All the cases at ``stages`` (or with events of kind ``with_events``), in ``uow``."""
+    cases: list[Case] = []
+    after: int | None = None
+    while True:
+        found = await uow.cases.page(
+            after=after, limit=page_size, stages=stages, with_events=with_events
+        )
+        cases += found.cases
+        if found.next_after is None:
+            return cases
         after = found.next_after

@@ -15,6 +15,7 @@ from typing import Final
 from urllib.parse import quote
 
 from bot_app.cases.views import CaseViews, detail_pairs
+from bot_app.core.case_pages import OPEN_STAGES, cases_in
 from bot_app.dashboard.action_plans import ActionPlans
 from bot_app.dashboard.views import (
     Board,
@@ -44,7 +45,6 @@ from safeguarding.reference import CaseReference
 from safeguarding.roles import Person
 from storage.uow import UnitOfWork
 
-CASES_SHOWN: Final = 500
 NO_OWNER: Final = "Not named"
 
 
@@ -69,7 +69,7 @@ async def overview(
 ) -> Overview:
     """The open cases this person may see, worst clock first, filtered as asked."""
     today = settings.calendar.local_date(now)
-    cases = [c for c in await uow.cases.list_open(limit=CASES_SHOWN) if may_see_case(viewer, c)]
+    cases = [c for c in await cases_in(uow, stages=OPEN_STAGES) if may_see_case(viewer, c)]
     owners = await _owner_names(uow, cases)
     rows = [_row(c, today, settings, owners) for c in cases]
     shown = [
@@ -264,7 +264,7 @@ async def board(
     if not can(viewer, Action.VIEW_BOARD_REPORT):
         return None
     today = settings.calendar.local_date(now)
-    cases = await uow.cases.list_recent(limit=CASES_SHOWN * 4)
+    cases = await cases_in(uow)
     clocks = {str(c.reference): _clocks(c, today, settings) for c in cases}
     open_actions = await plans.open_actions(uow)
     times = [

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
+from bot_app.core.case_pages import cases_in
 from bot_app.core.people import actor_of
 from bot_app.disputes.messages import DisputeMessages
 from bot_app.disputes.views import DisputeViews
@@ -294,13 +295,5 @@ async def open_disputes_of(
     """The open disputes ``person`` takes part in at their current stage, on every case with
     a difference of opinion: closed ones too (the decision to close a case can be disputed),
     and however many there are - a list cut at a number of cases hid the rest."""
-    disputes: list[Dispute] = []
-    after: int | None = None
-    while True:
-        page = await uow.cases.page(after=after, limit=page_size, with_events="dispute.")
-        disputes += [
-            d for case in page.cases for d in domain.open_disputes(case) if d.is_party(person)
-        ]
-        if page.next_after is None:
-            return disputes
-        after = page.next_after
+    cases = await cases_in(uow, with_events="dispute.", page_size=page_size)
+    return [d for case in cases for d in domain.open_disputes(case) if d.is_party(person)]

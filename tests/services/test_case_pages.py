@@ -1,14 +1,16 @@
-"""The scheduler's passes see every case they must chase, however many pages they fill.
+"""The scheduler's passes and the lists people ask for see every case, however many pages
+they fill.
 
 The vote, dispute and review passes once read "the open cases" up to a fixed number, so past
-that number cases were silently never chased. Here the page is tiny and the cases many.
+that number cases were silently never chased; the dashboard and the disputes list were cut
+the same way. Here the page is tiny and the cases many.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot_app.core.case_pages import each_case
+from bot_app.core.case_pages import OPEN_STAGES, cases_in, each_case
 from bot_app.core.transactions import Transactions
 from safeguarding import disputes
 from safeguarding.case import Actor, Case, Stage
@@ -68,3 +70,15 @@ async def test_a_pass_pages_through_every_matching_case_once(transactions: Trans
     # A closed case's difference of opinion is still chased: NL-2026-0008 is closed.
     assert sorted(seen_disputed) == sorted(disputed) == ["NL-2026-0004", "NL-2026-0008"]
     assert len(everything) == len(set(everything)) == 11
+
+
+async def test_a_list_reads_every_page_in_one_unit_of_work(transactions: Transactions) -> None:
+    for number in range(1, 8):
+        await store(transactions, number, voting=False, disputed=False, closed=number == 5)
+
+    open_cases = await transactions.read(lambda uow: cases_in(uow, stages=OPEN_STAGES, page_size=2))
+    every_case = await transactions.read(lambda uow: cases_in(uow, page_size=2))
+
+    assert len(open_cases) == 6
+    assert "NL-2026-0005" not in {str(c.reference) for c in open_cases}
+    assert len(every_case) == 7
