@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from bot_app.keys import cipher, data_keys
 from safeguarding import rapid_review as rr
 from safeguarding.case import Stage
@@ -44,10 +42,6 @@ from tests.e2e.test_rapid_review import (
     write_report,
 )
 from tests.harness.activities import TeamsUser, personal_conversation_id
-
-# The vote's moves read the same on either database; its ballots' storage and the race between
-# members run on both (test_rapid_review.py, test_simultaneous_actions.py, the services tests).
-pytestmark = pytest.mark.sqlite_only
 
 MEMBERS = (SAM, FIONA, MARK, JO)
 
