@@ -140,6 +140,30 @@ class ReminderRecord:
 _REMINDER_IDENTITY = ("case_reference", "clock_key", "kind", "due_on")
 
 
+def _row(
+    key: ReminderKey,
+    send_at: datetime,
+    status: ReminderStatus,
+    late: bool,
+    clock_title: str,
+    outbox_key: str | None,
+    now: datetime,
+) -> dict[str, object]:
+    """A reminder's row, as it is stored whether it is sent or skipped."""
+    return {
+        "case_reference": key.case_reference,
+        "clock_key": key.clock_key,
+        "kind": key.kind,
+        "due_on": key.due_on,
+        "send_at": send_at,
+        "status": status.value,
+        "late": late,
+        "clock_title": clock_title[:200],
+        "outbox_key": outbox_key,
+        "created_at": now,
+    }
+
+
 class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -157,18 +181,7 @@ class ReminderRepository:
     ) -> int | None:
         """Store a reminder under its key; its id, or None if it was stored before (by this
         worker earlier, or by another one just now)."""
-        row = {
-            "case_reference": key.case_reference,
-            "clock_key": key.clock_key,
-            "kind": key.kind,
-            "due_on": key.due_on,
-            "send_at": send_at,
-            "status": status.value,
-            "late": late,
-            "clock_title": clock_title[:200],
-            "outbox_key": outbox_key,
-            "created_at": now,
-        }
+        row = _row(key, send_at, status, late, clock_title, outbox_key, now)
         statement = insert_or_ignore(ReminderRow, tuple(row), _REMINDER_IDENTITY, returning="id")
         inserted: int | None = (await self._session.execute(statement, row)).scalar_one_or_none()
         return inserted
@@ -181,32 +194,15 @@ class ReminderRepository:
         at once, and a statement each made such a turn slow. Ones stored before are left."""
         # Rows per statement: ten parameters each, under SQLite's oldest limit of 999.
         for start in range(0, len(skipped), 90):
-            await self._insert_skipped(skipped[start : start + 90], now=now)
-
-    async def _insert_skipped(
-        self, skipped: Sequence[tuple[ReminderKey, datetime, str]], *, now: datetime
-    ) -> None:
-        await self._session.execute(
-            insert_for(self._session, ReminderRow)
-            .values(
-                [
-                    {
-                        "case_reference": key.case_reference,
-                        "clock_key": key.clock_key,
-                        "kind": key.kind,
-                        "due_on": key.due_on,
-                        "send_at": send_at,
-                        "status": ReminderStatus.SKIPPED.value,
-                        "late": False,
-                        "clock_title": clock_title[:200],
-                        "outbox_key": None,
-                        "created_at": now,
-                    }
-                    for key, send_at, clock_title in skipped
-                ]
+            rows = [
+                _row(key, send_at, ReminderStatus.SKIPPED, False, clock_title, None, now)
+                for key, send_at, clock_title in skipped[start : start + 90]
+            ]
+            await self._session.execute(
+                insert_for(self._session, ReminderRow)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=list(_REMINDER_IDENTITY))
             )
-            .on_conflict_do_nothing(index_elements=list(_REMINDER_IDENTITY))
-        )
 
     # -- the schedule ---------------------------------------------------------------------
 
