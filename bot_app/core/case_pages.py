@@ -9,7 +9,7 @@ unit of work it was asked in (:func:`cases_in`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import Final
 
 from bot_app.core.transactions import Transactions
@@ -28,20 +28,16 @@ async def each_case(
     page_size: int = PAGE_SIZE,
 ) -> AsyncIterator[Case]:
     """The cases at ``stages`` (or with events of kind ``with_events``...), page by page."""
-    after: int | None = None
-    while True:
 
-        async def page(uow: UnitOfWork, after: int | None = after) -> CasePage:
-            return await uow.cases.page(
+    async def page(after: int | None) -> CasePage:
+        return await tx.read(
+            lambda uow: uow.cases.page(
                 after=after, limit=page_size, stages=stages, with_events=with_events
             )
+        )
 
-        found = await tx.read(page)
-        for case in found.cases:
-            yield case
-        if found.next_after is None:
-            return
-        after = found.next_after
+    async for case in _pages(page):
+        yield case
 
 
 #: Every stage but "closed".
@@ -56,13 +52,22 @@ async def cases_in(
     page_size: int = PAGE_SIZE,
 ) -> list[Case]:
     """All the cases at ``stages`` (or with events of kind ``with_events``), in ``uow``."""
-    cases: list[Case] = []
-    after: int | None = None
-    while True:
-        found = await uow.cases.page(
+
+    async def page(after: int | None) -> CasePage:
+        return await uow.cases.page(
             after=after, limit=page_size, stages=stages, with_events=with_events
         )
-        cases += found.cases
+
+    return [case async for case in _pages(page)]
+
+
+async def _pages(page: Callable[[int | None], Awaitable[CasePage]]) -> AsyncIterator[Case]:
+    """Every case of every page, each page read after the last row of the one before."""
+    after: int | None = None
+    while True:
+        found = await page(after)
+        for case in found.cases:
+            yield case
         if found.next_after is None:
-            return cases
+            return
         after = found.next_after
