@@ -38,6 +38,13 @@ PING_TIMEOUT_SECONDS = 5.0
 # PostgreSQL proxies and load balancers (commonly 30-60 minutes), so a quiet night leaves no
 # connection the server has silently dropped.
 POOL_RECYCLE_SECONDS: Final = 1_200
+# SQLite takes one writer at a time, and a writer that finds it busy sleeps and tries again
+# (up to 100 ms a try), unfairly: twenty conversations writing at once stretched the slowest
+# turns to 2 s. One connection, which the pool hands to one unit of work after another in the
+# order they asked, makes them queue fairly instead. Reads in one process gain nothing from more
+# (aiosqlite runs every statement on the connection's thread, under the GIL). The price: code
+# holding a session must not wait for a second one, which would never come.
+SQLITE_POOL: Final = {"pool_size": 1, "max_overflow": 0}
 
 T = TypeVar("T")
 
@@ -57,8 +64,11 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     connection (:func:`once_more_on_disconnect`, and the retry in ``Transactions.run``).
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" and "poolclass" not in options:
-        options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    if "poolclass" not in options:
+        if parsed.get_backend_name() != "sqlite":
+            options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+        elif parsed.database not in (None, "", ":memory:"):
+            options = {**SQLITE_POOL, **options}
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_folder(parsed)

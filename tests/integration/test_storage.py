@@ -6,6 +6,7 @@ Every test runs on SQLite and PostgreSQL (see tests/conftest.py).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,6 +21,18 @@ from storage.models import CaseEventRow, CaseRow
 from storage.uow import UnitOfWork
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    """Two connections even on SQLite (whose pool in one bot process has one): the version
+    check is what keeps two bot workers, or the bot and an admin command, from both winning."""
+    engine = db.create_engine(migrated_url, pool_size=2)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
 
 HUB = Actor(id="7d3c1f0e-0000-4000-8000-000000000001", name="Hub officer")
 NURSE = Actor(id="7d3c1f0e-0000-4000-8000-000000000002", name="Designated nurse")
