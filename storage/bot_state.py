@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 import jsonpickle
 from botbuilder.core import Storage, StoreItem
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,6 +66,21 @@ from storage.models import BOT_STATE_KEY_LENGTH, BotStateRow
 from storage.upserts import insert_or_update
 
 _HASH_MARK = "#sha256:"
+
+# The two statements of almost every turn, built once on the table: an ORM ``update`` of the
+# mapped class is re-planned at each call (which objects in the session to synchronise, what
+# RETURNING maps to), and an ``in_`` list makes a new cache key for each length. Together that
+# was about a third of a dialog turn's CPU.
+_TABLE: Table = BotStateRow.__table__  # type: ignore[assignment]
+_READ = select(_TABLE.c.key, _TABLE.c.etag, _TABLE.c.data).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
+)
+_REPLACE = (
+    update(_TABLE)
+    .where(_TABLE.c.key == bindparam("stored_key"), _TABLE.c.etag == bindparam("expected"))
+    .values(etag=bindparam("etag"), data=bindparam("data"), updated_at=bindparam("updated_at"))
+    .returning(_TABLE.c.key)
+)
 
 # Items read ahead for the turn running in this task (``SqlStorage.reading_ahead``), by key; a
 # key absent from the database is there as None.
@@ -169,13 +184,7 @@ class SqlStorage(Storage):
 
         async def fetch() -> Sequence[Row[tuple[str, str, str]]]:
             async with self._sessions() as session:
-                return (
-                    await session.execute(
-                        select(BotStateRow.key, BotStateRow.etag, BotStateRow.data).where(
-                            BotStateRow.key.in_(list(wanted))
-                        )
-                    )
-                ).all()
+                return (await session.execute(_READ, {"keys": list(wanted)})).all()
 
         rows = await once_more_on_disconnect(fetch)
         return {
@@ -207,10 +216,7 @@ class SqlStorage(Storage):
                 else:
                     matched = (
                         await session.execute(
-                            update(BotStateRow)
-                            .where(BotStateRow.key == stored_key, BotStateRow.etag == expected)
-                            .values(**values)
-                            .returning(BotStateRow.key)
+                            _REPLACE, {"stored_key": stored_key, "expected": expected, **values}
                         )
                     ).scalar_one_or_none()
                     if matched is None:
