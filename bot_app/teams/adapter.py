@@ -32,6 +32,7 @@ from bot_app.teams.connector import (
     bearer_token,
 )
 from bot_app.teams.proactive import call_connector
+from bot_app.teams.state import FastConversationState, FastUserState
 from bot_app.teams.turn_errors import make_on_turn_error
 from bot_app.teams.wire import to_wire
 from safeguarding.calendar import WorkingDayCalendar
@@ -122,11 +123,11 @@ class DialogState:
 
 def dialog_state(sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> DialogState:
     storage = SqlStorage(sessions, cipher=cipher)
-    conversation_state = ConversationState(storage)
+    conversation_state = FastConversationState(storage)
     return DialogState(
         storage=storage,
         conversation_state=conversation_state,
-        user_state=UserState(storage),
+        user_state=FastUserState(storage),
         dialogs=DialogSet(conversation_state.create_property("DialogState")),
     )
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, MessageFactory, StoreItem, TurnContext
+from botbuilder.core import MessageFactory, StoreItem, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import (
     DialogSet,
@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot_app.teams.state import FastConversationState
 from safeguarding.errors import ConcurrencyConflict
 from storage.bot_state import SqlStorage, StateConflict, StateUnreadable, storage_key
 from storage.details import FernetCipher
@@ -43,8 +44,8 @@ def sql_storage(sessions: Sessions, **options: Any) -> SqlStorage:
 
 
 def notification_bot(storage: SqlStorage) -> Bot:
-    """A two-question waterfall, wired the way the real dialogs are (ConversationState)."""
-    conversation_state = ConversationState(storage)
+    """A two-question waterfall, wired the way the real dialogs are."""
+    conversation_state = FastConversationState(storage)
     dialogs = DialogSet(conversation_state.create_property("DialogState"))
     dialogs.add(TextPrompt("text"))
 
@@ -101,6 +102,36 @@ async def test_a_dialog_continues_where_it_left_off_after_a_restart(
         "Noted: Head injury to a baby, from Health visiting."
     ]
     assert await say(another_restart, "Hello again") == ["What happened?"]
+
+
+async def test_a_turn_saves_the_state_only_when_it_changed(session_factory: Sessions) -> None:
+    """Each save is a write in the database and a new e-tag: a turn that only looks (or sets
+    what was already there) must not make one, a turn that changes anything must."""
+    conversation_state = FastConversationState(sql_storage(session_factory))
+    answer = conversation_state.create_property("answer")
+
+    async def on_turn(turn_context: TurnContext) -> None:
+        text = turn_context.activity.text
+        if text != "look":
+            await answer.set(turn_context, {"agency": text, "steps": [1, 2]})
+        else:
+            await answer.get(turn_context)
+        await conversation_state.save_changes(turn_context)
+
+    adapter = TestAdapter(on_turn)
+
+    async def etag_after(text: str) -> str:
+        await adapter.receive_activity(text)
+        async with session_factory() as session:
+            (etag,) = (await session.execute(select(BotStateRow.etag))).scalars()
+        return str(etag)
+
+    first = await etag_after("Police")
+    assert await etag_after("look") == first
+    assert await etag_after("Police") == first
+    changed = await etag_after("Health")
+    assert changed != first
+    assert await etag_after("look") == changed
 
 
 async def test_a_saved_dialog_stack_comes_back_as_botbuilder_objects(
