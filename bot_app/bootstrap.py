@@ -106,7 +106,7 @@ def build_app(
     calendar = settings.calendar()
     clocks = settings.clocks()
     convention = settings.counting_convention
-    state = dialog_state(sessions, cipher(keys))
+    state = dialog_state(engine, cipher(keys))
     router = Router(reference_prefix=settings.reference_prefix, access=CaseAccess(tx))
 
     basics = BasicsHandlers(

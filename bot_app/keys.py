@@ -180,7 +180,7 @@ async def rotate(settings: Settings) -> Rotated:
                 dialog_states=0,
             )
             await uow.commit()
-        states = await SqlStorage(sessions, cipher=fernet).rotate_all()
+        states = await SqlStorage(engine, cipher=fernet).rotate_all()
     finally:
         await engine.dispose()
     return dataclasses.replace(rotated, dialog_states=states)

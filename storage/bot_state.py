@@ -57,7 +57,7 @@ from botbuilder.core import Storage, StoreItem
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safeguarding.errors import ConcurrencyConflict
 from storage.db import once_more_on_disconnect
@@ -142,12 +142,14 @@ class SqlStorage(Storage):
 
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         cipher: Cipher,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._sessions = session_factory
+        # A connection, not an ORM session: the state is two statements on one table, and a
+        # session's set-up and tear-down cost as much again.
+        self._engine = engine
         self._cipher = cipher
         self._clock = clock
 
@@ -183,8 +185,8 @@ class SqlStorage(Storage):
             return {}
 
         async def fetch() -> Sequence[Row[tuple[str, str, str]]]:
-            async with self._sessions() as session:
-                return (await session.execute(_READ, {"keys": list(wanted)})).all()
+            async with self._engine.connect() as connection:
+                return (await connection.execute(_READ, {"keys": list(wanted)})).all()
 
         rows = await once_more_on_disconnect(fetch)
         return {
@@ -199,7 +201,7 @@ class SqlStorage(Storage):
             return
         now = self._clock()
         written: list[tuple[object, str]] = []
-        async with self._sessions() as session, session.begin():
+        async with self._engine.begin() as connection:
             for key, item in changes.items():
                 expected = _etag_of(item)
                 if expected == "":
@@ -212,10 +214,10 @@ class SqlStorage(Storage):
                     upsert = insert_or_update(
                         BotStateRow, ("key", *values), ("key",), update=tuple(values)
                     )
-                    await session.execute(upsert, {"key": stored_key, **values})
+                    await connection.execute(upsert, {"key": stored_key, **values})
                 else:
                     matched = (
-                        await session.execute(
+                        await connection.execute(
                             _REPLACE, {"stored_key": stored_key, "expected": expected, **values}
                         )
                     ).scalar_one_or_none()
@@ -229,8 +231,8 @@ class SqlStorage(Storage):
         stored = [storage_key(key) for key in keys]
         if not stored:
             return
-        async with self._sessions() as session, session.begin():
-            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(stored)))
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(stored)))
 
     async def rotate_all(self) -> int:
         """Re-encrypt every item with the first key, encrypting any left in the clear by
@@ -240,9 +242,9 @@ class SqlStorage(Storage):
         A turn that saved meanwhile (with the first key already) wins, and its row is skipped.
         """
         rewritten = 0
-        async with self._sessions() as session, session.begin():
+        async with self._engine.begin() as connection:
             rows = (
-                await session.execute(select(BotStateRow.key, BotStateRow.etag, BotStateRow.data))
+                await connection.execute(select(_TABLE.c.key, _TABLE.c.etag, _TABLE.c.data))
             ).all()
             for row in rows:
                 try:
@@ -250,11 +252,10 @@ class SqlStorage(Storage):
                 except (DetailsUnreadable, ValueError):  # from before encryption, or unreadable
                     plaintext = self._plaintext(row.key, row.data)
                     data = self._cipher.encrypt(plaintext.encode("utf-8"))
-                changed = await session.execute(
-                    update(BotStateRow)
-                    .where(BotStateRow.key == row.key, BotStateRow.etag == row.etag)
+                changed = await connection.execute(
+                    update(_TABLE)
+                    .where(_TABLE.c.key == row.key, _TABLE.c.etag == row.etag)
                     .values(data=data)
-                    .execution_options(synchronize_session=False)
                 )
                 rewritten += int(getattr(changed, "rowcount", 0) or 0)
         return rewritten

@@ -16,7 +16,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector.aio import ConnectorClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot_app.admin.identity import Directory
 from bot_app.core.answers import Reply
@@ -121,8 +121,8 @@ class DialogState:
     dialogs: DialogSet
 
 
-def dialog_state(sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> DialogState:
-    storage = SqlStorage(sessions, cipher=cipher)
+def dialog_state(engine: AsyncEngine, cipher: Cipher) -> DialogState:
+    storage = SqlStorage(engine, cipher=cipher)
     conversation_state = FastConversationState(storage)
     return DialogState(
         storage=storage,

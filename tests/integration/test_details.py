@@ -96,12 +96,12 @@ async def report_facts(sessions: Sessions, cipher: FernetCipher) -> list[str]:
 
 
 async def test_rotation_re_encrypts_everything_with_the_new_key_so_the_old_one_can_go(
-    session_factory: Sessions, migrated_url: str
+    engine: AsyncEngine, session_factory: Sessions, migrated_url: str
 ) -> None:
     await put(session_factory, FernetCipher([OLD]), "NL-2026-0001", CHILD)
     await put_report(session_factory, FernetCipher([OLD]), "Bruising seen on 12 November.")
     draft = {"summary": "Zebedee was found at home.", "step": "identifiers"}
-    await SqlStorage(session_factory, cipher=FernetCipher([OLD])).write({"draft": dict(draft)})
+    await SqlStorage(engine, cipher=FernetCipher([OLD])).write({"draft": dict(draft)})
     both = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=migrated_url,
@@ -114,7 +114,7 @@ async def test_rotation_re_encrypts_everything_with_the_new_key_so_the_old_one_c
     only_new = FernetCipher([NEW])
     assert await get(session_factory, only_new, "NL-2026-0001") == CHILD
     assert await report_facts(session_factory, only_new) == ["Bruising seen on 12 November."]
-    (state,) = (await SqlStorage(session_factory, cipher=only_new).read(["draft"])).values()
+    (state,) = (await SqlStorage(engine, cipher=only_new).read(["draft"])).values()
     assert isinstance(state, dict)
     assert {k: v for k, v in state.items() if k != "e_tag"} == draft
     only_old = FernetCipher([OLD])
@@ -123,7 +123,7 @@ async def test_rotation_re_encrypts_everything_with_the_new_key_so_the_old_one_c
     with pytest.raises(DetailsUnreadable):
         await report_facts(session_factory, only_old)
     with pytest.raises(StateUnreadable):
-        await SqlStorage(session_factory, cipher=only_old).read(["draft"])
+        await SqlStorage(engine, cipher=only_old).read(["draft"])
 
 
 @pytest.mark.sqlite_only  # the command line is the same program on either database
