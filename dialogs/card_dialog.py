@@ -34,9 +34,10 @@ from typing import Any, ClassVar, Final
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-from botbuilder.schema import ActivityTypes, Attachment
+from botbuilder.schema import ActivityTypes
 
-from cards.base import CARD_CONTENT_TYPE, Card, with_notice
+from cards.base import Card, with_notice
+from dialogs.attachments import card_attachment
 from dialogs.turn import DialogTurn, turn_of
 from safeguarding.errors import DomainError
 from safeguarding.policy import Action, require
@@ -144,8 +145,7 @@ async def say(context: TurnContext, items: Sequence[Said]) -> list[str]:
         if isinstance(item, str):
             await context.send_activity(MessageFactory.text(item))
         else:
-            attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=item)
-            response = await context.send_activity(MessageFactory.attachment(attachment))
+            response = await context.send_activity(MessageFactory.attachment(card_attachment(item)))
             if response is not None and response.id:
                 sent.append(response.id)
     return sent
@@ -158,7 +158,7 @@ def _remember(state: State, activity_ids: Sequence[str]) -> None:
 
 async def _put_card(context: TurnContext, activity_id: str, card: Card) -> None:
     """Update the message ``activity_id`` of this conversation to ``card``, for everyone."""
-    update = MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=card))
+    update = MessageFactory.attachment(card_attachment(card))
     update.id = activity_id
     try:
         await context.update_activity(update)

@@ -25,7 +25,7 @@ from botbuilder.core import (
     UserState,
 )
 from botbuilder.dialogs import DialogContext, DialogSet
-from botbuilder.schema import Attachment, ChannelAccount
+from botbuilder.schema import ChannelAccount
 
 from bot_app.admin.identity import Directory
 from bot_app.core.answers import BeginDialog, CardMessage, Reply, ShowCard, Text, Toast
@@ -34,8 +34,9 @@ from bot_app.core.routing import Router
 from bot_app.core.turn import Turn
 from bot_app.teams.invoke import error_response, invoke_response
 from bot_app.teams.translate import command_in, translate
-from cards.base import CARD_CONTENT_TYPE, START_VERB, STEP_VERB
+from cards.base import START_VERB, STEP_VERB
 from cards.safety import CALL_999
+from dialogs.attachments import card_attachment
 from dialogs.card_dialog import (
     ANSWER_KEY,
     continue_card_dialog,
@@ -314,8 +315,9 @@ class SafeguardingBot(ActivityHandler):
             if isinstance(said, Text):
                 await turn_context.send_activity(MessageFactory.text(said.text))
             elif isinstance(said, CardMessage):
-                attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=said.card)
-                await turn_context.send_activity(MessageFactory.attachment(attachment))
+                await turn_context.send_activity(
+                    MessageFactory.attachment(card_attachment(said.card))
+                )
             elif isinstance(said, BeginDialog):
                 dialog_context = await self._deps.dialogs.create_context(turn_context)
                 # A one-card form replaced by this one says so on its card, without buttons.
