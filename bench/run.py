@@ -81,11 +81,31 @@ def card_action(verb: str) -> Load:
     return lambda teams, user: teams.card_action(user, verb, reply_to_id="bench-card")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) the process ``pid`` has used so far, where ``/proc`` says."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _load(
-    port: int, teams: Teams, load: Load, *, conversations: int, turns: int, fake: FakeConnector
-) -> dict[str, float]:
+    port: int,
+    teams: Teams,
+    load: Load,
+    *,
+    conversations: int,
+    turns: int,
+    fake: FakeConnector,
+    pid: int,
+) -> dict[str, float | None]:
     """``turns`` activities over ``conversations`` conversations, each conversation one at a
-    time (as a person types or presses), all conversations at once."""
+    time (as a person types or presses), all conversations at once.
+
+    Besides the rates, the server's own CPU time per turn: on a shared VM whose host takes
+    CPU now and then, it moves less from run to run than turns per second do.
+    """
     users = [make_user(f"Bench User {i}") for i in range(conversations)]
     url = f"http://127.0.0.1:{port}/api/messages"
     latencies: list[float] = []
@@ -107,9 +127,11 @@ async def _load(
                         errors += 1
                 latencies.append(time.perf_counter() - started)
 
+        cpu_before = _cpu_seconds(pid)
         started = time.perf_counter()
         await asyncio.gather(*(converse(user) for user in users))
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_seconds(pid)
     replies = len(fake.sent_activities)
     fake.clear()
     latencies.sort()
@@ -118,6 +140,11 @@ async def _load(
         "turns_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "server_cpu_ms_per_turn": (
+            None
+            if cpu_before is None or cpu_after is None
+            else round((cpu_after - cpu_before) * 1000 / len(latencies), 2)
+        ),
         "errors": errors,
         "replies": replies,
     }
@@ -168,7 +195,13 @@ async def turns(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
                     await _wait_up(port, process)
                     turns_total = args.turns if conversations > 1 else args.turns // 5
                     measured = await _load(
-                        port, teams, load, conversations=conversations, turns=turns_total, fake=fake
+                        port,
+                        teams,
+                        load,
+                        conversations=conversations,
+                        turns=turns_total,
+                        fake=fake,
+                        pid=process.pid,
                     )
                 finally:
                     process.terminate()
@@ -213,12 +246,14 @@ def _table(report: dict[str, Any]) -> str:
     lines = [
         f"machine: {report['machine']}  versions: {report['versions']}",
         "",
-        f"{'server':30} {'conv':>4} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}",
+        f"{'server':30} {'conv':>4} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms/turn':>11} {'errors':>6}",
     ]
     for row in report["turns"]:
         lines.append(
             f"{row['server']:30} {row['conversations']:>4} {row['turns_per_s']:>9} "
-            f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['errors']:>6}"
+            f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['server_cpu_ms_per_turn']!s:>11} "
+            f"{row['errors']:>6}"
         )
     lines += [
         "",
