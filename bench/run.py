@@ -8,7 +8,7 @@ the same):
   form; a card action, the help card's Action.Execute button), a minimal botbuilder echo, a
   minimal Agents SDK echo and a bare aiohttp echo (the references, kept in ``bench/``), at 1
   and 20 conversations in flight. Each server runs in its own process; the load comes from
-  this one;
+  this one. The project runs on SQLite, and with ``--postgres URL`` on PostgreSQL too;
 * the reminder sweep (``bench/sweep.py``) at 1k / 10k / 100k open cases with 0 and 100 due;
 * deadline arithmetic and case clocks for 100k cases;
 * resident memory of the sweep's process holding 100k open cases.
@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from cards.help import VERB_CLOCK
 from tests.harness.activities import Teams, TeamsUser, make_user
@@ -150,39 +152,67 @@ async def _load(
     }
 
 
-def _servers(agents_python: str | None) -> list[tuple[str, list[str], Load]]:
+# Which database a project server runs on; None for the references, which have none.
+SQLITE, POSTGRESQL = "SQLite", "PostgreSQL"
+
+
+def _servers(
+    agents_python: str | None, postgres: str | None
+) -> list[tuple[str, list[str], Load, str | None]]:
     python = sys.executable
-    servers = [
-        ("aiohttp echo", [python, "-m", "bench.echo_aiohttp"], message("hello")),
-        ("botbuilder echo", [python, "-m", "bench.echo_botbuilder"], message("hello")),
+    servers: list[tuple[str, list[str], Load, str | None]] = [
+        ("aiohttp echo", [python, "-m", "bench.echo_aiohttp"], message("hello"), None),
+        ("botbuilder echo", [python, "-m", "bench.echo_botbuilder"], message("hello"), None),
     ]
     if agents_python:
         servers.append(
-            ("Agents SDK echo", [agents_python, "-m", "bench.echo_agents"], message("hello"))
+            ("Agents SDK echo", [agents_python, "-m", "bench.echo_agents"], message("hello"), None)
         )
     project = [python, "-m", "bench.serve_project"]
-    servers += [
-        ("project: help", project, message("help")),
-        ("project: dialog (notify)", project, message("notify")),
-        # A card action (adaptiveCard/action invoke, answered in the invoke response): the
-        # help card's "Show deadlines", pressed by 20 people at once.
-        ("project: card action", project, card_action(VERB_CLOCK)),
-    ]
+    for database in (SQLITE, POSTGRESQL) if postgres else (SQLITE,):
+        on = "" if database == SQLITE else f" on {database}"
+        servers += [
+            (f"project{on}: help", project, message("help"), database),
+            (f"project{on}: dialog (notify)", project, message("notify"), database),
+            # A card action (adaptiveCard/action invoke, answered in the invoke response):
+            # the help card's "Show deadlines", pressed by 20 people at once.
+            (f"project{on}: card action", project, card_action(VERB_CLOCK), database),
+        ]
     return servers
+
+
+async def _fresh_postgres(server_url: str, name: str) -> str:
+    """An empty database ``name`` on the PostgreSQL server of ``server_url``; its URL."""
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _database_url(database: str, postgres: str | None, folder: Path, run: str) -> str:
+    if database == POSTGRESQL and postgres:
+        return await _fresh_postgres(postgres, run)
+    return f"sqlite+aiosqlite:///{folder / f'{run}.db'}"
 
 
 async def turns(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
     results = []
     with _Connector() as fake:
         teams = Teams(service_url=fake.url)
-        for index, (name, command, load) in enumerate(_servers(args.agents_python)):
+        servers = _servers(args.agents_python, args.postgres)
+        for index, (name, command, load, database) in enumerate(servers):
             if args.only and not any(part in name for part in args.only):
                 continue
             for conversations in (1, 20):
                 port = _free_port()
                 extra = []
-                if "serve_project" in command[-1]:
-                    extra = [f"sqlite+aiosqlite:///{folder / f'bench-{index}-{conversations}.db'}"]
+                if database:
+                    run = f"bench_{index}_{conversations}"
+                    extra = [await _database_url(database, args.postgres, folder, run)]
                 env = {**os.environ, "PYTHONPATH": str(ROOT)}
                 process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited on below
                     [*command, str(port), *extra],
@@ -277,6 +307,12 @@ def main() -> None:
         "--only", nargs="*", default=[], help="only the servers whose name contains one of these"
     )
     parser.add_argument("--sweep-sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL server's URL (postgresql+asyncpg://...): the project runs on it too, "
+        "on a fresh database for each run",
+    )
     parser.add_argument(
         "--agents-python",
         default=os.environ.get("AGENTS_PYTHON", ""),
