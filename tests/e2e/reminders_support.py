@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot_app.background import REMINDERS, BackgroundWork
 from safeguarding.case import Actor, Case
 from safeguarding.reference import CaseReference
 from safeguarding.roles import Person, Role
 from storage.db import create_engine, session_factory
+from storage.outbox import OutboxRow
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import BotUnderTest
 from tests.harness.activities import TeamsUser, make_user, thread_id
@@ -147,6 +150,29 @@ async def case_events(bot: BotUnderTest, reference: str) -> list[str]:
         async with UnitOfWork(session_factory(engine)) as uow:
             case = await uow.cases.get(CaseReference.parse(reference))
         return [event.kind for event in case.events]
+    finally:
+        await engine.dispose()
+
+
+async def outbox_states(bot: BotUnderTest, key_prefix: str) -> list[str]:
+    """Where each queued message whose key starts with ``key_prefix`` stands, one line each:
+    what a failed assertion about delivered messages should show."""
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    OutboxRow.key,
+                    OutboxRow.status,
+                    OutboxRow.conversation_id,
+                    OutboxRow.attempts,
+                    OutboxRow.next_attempt_at,
+                    OutboxRow.last_error,
+                )
+                .where(OutboxRow.key.startswith(key_prefix))
+                .order_by(OutboxRow.id)
+            )
+            return [" | ".join(map(str, row)) for row in rows]
     finally:
         await engine.dispose()
 

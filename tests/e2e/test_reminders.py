@@ -27,6 +27,7 @@ from tests.e2e.reminders_support import (
     default_roster,
     deliver,
     open_case,
+    outbox_states,
     record_event,
     register,
     work,
@@ -330,7 +331,7 @@ async def test_the_weekly_summary_reaches_the_hub_once_a_week_even_after_downtim
 
     summaries = [c for c in bot.connector.cards(hana_chat) if "Weekly summary" in json.dumps(c)]
     assert len(summaries) == 1, "no Hub channel yet: the Hub officer gets it personally"
-    await register(bot, "register hub")
+    assert "**Hub** channel" in await register(bot, "register hub")
 
     await deliver(bot, clock.set(utc(2027, 1, 4, 8, 59)))
     await deliver(bot, clock.set(utc(2027, 1, 4, 9, 0)))
@@ -340,7 +341,7 @@ async def test_the_weekly_summary_reaches_the_hub_once_a_week_even_after_downtim
     weekly = [
         json.dumps(c) for c in bot.connector.cards(HUB_CHANNEL) if "Weekly summary" in json.dumps(c)
     ]
-    assert len(weekly) == 2
+    assert len(weekly) == 2, "\n".join(await outbox_states(bot, "digest:"))
     assert "Monday 4 January 2027" in weekly[0]
     assert first in weekly[0]
     assert second in weekly[0]
