@@ -192,7 +192,9 @@ def make_bot(
             await known.write(engine)
         app = build_app(settings, now=now, directory=directory, people=people, engine=engine)
         client = await aiohttp_client(app)
-        if demo and known is None:
+        # Only a start with no background loops is just a start: a scheduler's first tick
+        # (a weekly summary, say) would be copied into every later test's database.
+        if demo and known is None and not settings.scheduler_enabled:
             _STARTUP_ROWS[engine.dialect.name] = await StartupRows.read(engine)
         fresh = False
         return BotUnderTest(client=client, connector=connector, teams=teams, settings=settings)
