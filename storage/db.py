@@ -43,7 +43,8 @@ POOL_RECYCLE_SECONDS: Final = 1_200
 # turns to 2 s. One connection, which the pool hands to one unit of work after another in the
 # order they asked, makes them queue fairly instead. Reads in one process gain nothing from more
 # (aiosqlite runs every statement on the connection's thread, under the GIL). The price: code
-# holding a session must not wait for a second one, which would never come.
+# holding a session must not open a second one, which would wait for the first - 30 s, then
+# fail. Other processes (the admin commands) still meet the busy timeout below.
 SQLITE_POOL: Final = {"pool_size": 1, "max_overflow": 0}
 
 T = TypeVar("T")
