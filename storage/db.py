@@ -44,7 +44,7 @@ POOL_RECYCLE_SECONDS: Final = 1_200
 # order they asked, makes them queue fairly instead. Reads in one process gain nothing from more
 # (aiosqlite runs every statement on the connection's thread, under the GIL). The price: code
 # holding a session must not open a second one, which would wait for the first - 30 s, then
-# fail. Other processes (the admin commands) still meet the busy timeout below.
+# fail. Other processes (the admin commands) still wait out SQLITE_BUSY_TIMEOUT_MS.
 SQLITE_POOL: Final = {"pool_size": 1, "max_overflow": 0}
 
 T = TypeVar("T")
