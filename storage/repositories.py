@@ -140,6 +140,26 @@ class CaseRepository:
         events = await self._events_of([row.id])
         return _to_case(row, events.get(row.id, []))
 
+    async def find_many(self, references: Iterable[CaseReference]) -> dict[str, Case]:
+        """The cases of ``references`` that exist, by reference: two statements for a page of
+        cases (the reminder sweep's), not two for each."""
+        wanted = list(dict.fromkeys(str(reference) for reference in references))
+        if not wanted:
+            return {}
+        rows = (
+            (
+                await self._session.execute(
+                    select(CaseRow)
+                    .where(CaseRow.reference.in_(wanted))
+                    .execution_options(populate_existing=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        events = await self._events_of(row.id for row in rows)
+        return {row.reference: _to_case(row, events.get(row.id, [])) for row in rows}
+
     async def list_open(self, *, limit: int = 50) -> list[Case]:
         """Open cases, most recently opened first (the Hub's working list)."""
         rows = (

@@ -354,11 +354,7 @@ async def _load_page(
     uow: UnitOfWork, *, references: Sequence[str]
 ) -> tuple[dict[str, Case], dict[str, set[ReminderKey]], dict[str, set[tuple[str, date]]]]:
     """A page's cases, stored reminder keys and acknowledged clocks, in one transaction."""
-    cases: dict[str, Case] = {}
-    for reference in references:
-        case = await uow.cases.find(CaseReference.parse(reference))
-        if case is not None:
-            cases[reference] = case
+    cases = await uow.cases.find_many(CaseReference.parse(reference) for reference in references)
     stored = await uow.reminders.keys_for_cases(references)
     acknowledged = await uow.reminders.acknowledged_for_cases(references)
     return cases, stored, acknowledged

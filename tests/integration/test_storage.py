@@ -130,6 +130,27 @@ async def test_open_cases_are_listed_newest_first(session_factory: Sessions) -> 
     assert all(len(c.events) == 1 for c in listed)
 
 
+async def test_a_page_of_cases_is_read_at_once_each_with_its_own_events(
+    session_factory: Sessions,
+) -> None:
+    first, second = await open_case(session_factory), await open_case(session_factory)
+    async with UnitOfWork(session_factory) as uow:
+        case = await uow.cases.get(second)
+        case.move_to(Stage.PANEL_NOTIFIED, actor=HUB, at=OPENED + timedelta(hours=1))
+        await uow.cases.save(case)
+        await uow.commit()
+    missing = CaseReference("NL", 2026, 99)
+    async with UnitOfWork(session_factory) as uow:
+        found = await uow.cases.find_many([second, missing, first, second])
+        one_by_one = {str(r): await uow.cases.get(r) for r in (first, second)}
+
+    assert set(found) == {str(first), str(second)}
+    for reference, case in one_by_one.items():
+        assert found[reference].stage is case.stage
+        assert found[reference].events == case.events
+    assert (len(found[str(first)].events), len(found[str(second)].events)) == (1, 2)
+
+
 async def test_two_people_saving_the_same_case_at_once_cannot_both_win(
     session_factory: Sessions,
 ) -> None:
