@@ -128,17 +128,7 @@ class CaseRepository:
         return case
 
     async def find(self, reference: CaseReference) -> Case | None:
-        row = (
-            await self._session.execute(
-                select(CaseRow)
-                .where(CaseRow.reference == str(reference))
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        events = await self._events_of([row.id])
-        return _to_case(row, events.get(row.id, []))
+        return (await self.find_many([reference])).get(str(reference))
 
     async def find_many(self, references: Iterable[CaseReference]) -> dict[str, Case]:
         """The cases of ``references`` that exist, by reference: two statements for a page of
