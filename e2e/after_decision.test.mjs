@@ -69,6 +69,7 @@ function dayText(day) {
 // -- the test --------------------------------------------------------------------------------
 
 describe("the after-decision cards in the Microsoft 365 Agents Playground", { timeout: 300_000 }, () => {
+  let bot;
   let botPort;
   let hub;
   let reference;
@@ -90,7 +91,7 @@ describe("the after-decision cards in the Microsoft 365 Agents Playground", { ti
       OUTBOX_POLL_SECONDS: "0.5",
       LOG_LEVEL: "INFO",
     };
-    await start("bot", PYTHON, ["-m", "bot_app"], { cwd: BOT_DIR, env, ready: /listening on http/ });
+    bot = await start("bot", PYTHON, ["-m", "bot_app"], { cwd: BOT_DIR, env, ready: /listening on http/ });
     // The case, stored once the bot has migrated the database.
     const seeded = spawnSync(PYTHON, [path.join(REPO, "e2e", "after_decision_seed.py")], {
       cwd: REPO,
@@ -107,6 +108,7 @@ describe("the after-decision cards in the Microsoft 365 Agents Playground", { ti
     });
     hub = await playground(HUB_OFFICER, botPort, "personal-chat-priya");
     hub.page = await open(hub.url, { height: 2400 });
+    await h.settleWeeklySummary(bot);
   });
 
   // What the page showed when a step failed, next to the bot's log.

@@ -72,7 +72,7 @@ export function harness({ artifacts, workPrefix }) {
   h.start = (name, command, args, { cwd, env, ready }) => {
     const log = fs.createWriteStream(path.join(artifacts, `${name}.log`));
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const entry = { name, child, exited: false };
+    const entry = { name, child, exited: false, output: "" };
     h.processes.push(entry);
     return new Promise((resolve, reject) => {
       let seen = "";
@@ -82,6 +82,7 @@ export function harness({ artifacts, workPrefix }) {
       );
       const watch = (chunk) => {
         log.write(chunk);
+        entry.output = (entry.output + chunk.toString()).slice(-1_000_000);
         seen = (seen + chunk.toString()).slice(-20_000);
         const match = ready.exec(seen);
         if (match && !entry.ready) {
@@ -113,6 +114,27 @@ export function harness({ artifacts, workPrefix }) {
       try {
         process.kill(-entry.child.pid, "SIGKILL");
       } catch {}
+    }
+  };
+
+  /** Resolves once `entry`'s output matches `pattern`; fails after `timeout` ms. */
+  h.waitForOutput = async (entry, pattern, timeout = CARD_WAIT) => {
+    const deadline = Date.now() + timeout;
+    while (!pattern.test(entry.output)) {
+      if (Date.now() > deadline) throw new Error(`${entry.name} never logged ${pattern}: see ${entry.name}.log`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  /**
+   * Wait for this week's summary to reach the Hub officer, if the bot queued one. The bot's
+   * first scheduler tick queues it (any day after the summary's day and time), and it is
+   * delivered once the officer's chat exists: a card that arrives while a form is being filled
+   * in makes the Playground draw the chat again, dropping what was typed.
+   */
+  h.settleWeeklySummary = async (bot) => {
+    if (/weekly digest for \S+ queued/.test(bot.output)) {
+      await h.waitForOutput(bot, /outbox 'digest:[^']*' delivered/);
     }
   };
 
