@@ -274,7 +274,6 @@ describe("the bot in the Microsoft 365 Agents Playground", { timeout: 300_000 },
     const page = practitioner.page;
     const hubPage = await open(hub.url);
     hub.page = hubPage;
-    await h.settleWeeklySummary(bot);
     await openChannel(hubPage, "Hub"); // watch the channel as the card arrives
 
     // Started from the 999 answer's button (as if he had typed "notify").

@@ -130,11 +130,12 @@ export function harness({ artifacts, workPrefix }) {
    * Wait for this week's summary to reach the Hub officer, if the bot queued one. The bot's
    * first scheduler tick queues it (any day after the summary's day and time), and it is
    * delivered once the officer's chat exists: a card that arrives while a form is being filled
-   * in makes the Playground draw the chat again, dropping what was typed.
+   * in makes the Playground draw the chat again, dropping what was typed. Call it as soon as
+   * the officer's chat is open: the outbox tries again sooner while its retries are young.
    */
   h.settleWeeklySummary = async (bot) => {
     if (/weekly digest for \S+ queued/.test(bot.output)) {
-      await h.waitForOutput(bot, /outbox 'digest:[^']*' delivered/);
+      await h.waitForOutput(bot, /outbox 'digest:[^']*' delivered/, 2 * CARD_WAIT);
     }
   };
 
