@@ -39,9 +39,9 @@ CIPHER = FernetCipher([Fernet.generate_key()])
 CANARY = "Zephyrine Quibbleworth was found unresponsive"
 
 
-def sql_storage(sessions: Sessions, **options: Any) -> SqlStorage:
+def sql_storage(sessions: Sessions, *, cipher: FernetCipher = CIPHER, **options: Any) -> SqlStorage:
     """The storage on the engine the test's sessions use (the same database and pool)."""
-    return SqlStorage(sessions.kw["bind"], cipher=CIPHER, **options)
+    return SqlStorage(sessions.kw["bind"], cipher=cipher, **options)
 
 
 def notification_bot(storage: SqlStorage) -> Bot:
@@ -419,16 +419,14 @@ async def test_state_under_a_key_no_longer_configured_is_refused_not_guessed_at(
     await sql_storage(session_factory).write({"k": {"answer": CANARY}})
 
     with pytest.raises(StateUnreadable, match="was a key removed"):
-        await SqlStorage(
-            session_factory.kw["bind"], cipher=FernetCipher([Fernet.generate_key()])
-        ).read(["k"])
+        await sql_storage(session_factory, cipher=FernetCipher([Fernet.generate_key()])).read(["k"])
 
 
 async def test_rotation_moves_state_to_the_new_key_and_encrypts_what_was_in_the_clear(
     session_factory: Sessions,
 ) -> None:
     old, new = Fernet.generate_key(), Fernet.generate_key()
-    await SqlStorage(session_factory.kw["bind"], cipher=FernetCipher([old])).write(
+    await sql_storage(session_factory, cipher=FernetCipher([old])).write(
         {"encrypted": {"answer": "under the old key"}}
     )
     async with session_factory() as session, session.begin():
@@ -441,12 +439,9 @@ async def test_rotation_moves_state_to_the_new_key_and_encrypts_what_was_in_the_
             )
         )
 
-    assert (
-        await SqlStorage(session_factory.kw["bind"], cipher=FernetCipher([new, old])).rotate_all()
-        == 2
-    )
+    assert await sql_storage(session_factory, cipher=FernetCipher([new, old])).rotate_all() == 2
 
-    only_new = await SqlStorage(session_factory.kw["bind"], cipher=FernetCipher([new])).read(
+    only_new = await sql_storage(session_factory, cipher=FernetCipher([new])).read(
         ["encrypted", "legacy"]
     )
     assert {key: as_dict(item)["answer"] for key, item in only_new.items()} == {
