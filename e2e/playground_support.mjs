@@ -75,7 +75,6 @@ export function harness({ artifacts, workPrefix }) {
     const entry = { name, child, exited: false, output: "" };
     h.processes.push(entry);
     return new Promise((resolve, reject) => {
-      let seen = "";
       const timer = setTimeout(
         () => reject(new Error(`${name} did not start in ${START_WAIT / 1000} s: see ${name}.log`)),
         START_WAIT,
@@ -83,9 +82,8 @@ export function harness({ artifacts, workPrefix }) {
       const watch = (chunk) => {
         log.write(chunk);
         entry.output = (entry.output + chunk.toString()).slice(-1_000_000);
-        seen = (seen + chunk.toString()).slice(-20_000);
-        const match = ready.exec(seen);
-        if (match && !entry.ready) {
+        const match = !entry.ready && ready.exec(entry.output);
+        if (match) {
           entry.ready = match;
           clearTimeout(timer);
           resolve(entry);
