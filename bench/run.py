@@ -105,8 +105,8 @@ async def _load(
     """``turns`` activities over ``conversations`` conversations, each conversation one at a
     time (as a person types or presses), all conversations at once.
 
-    Besides the rates, the server's own CPU time per turn: on a shared VM whose host takes
-    CPU now and then, it moves less from run to run than turns per second do.
+    Besides the rates, the server's own CPU time per turn: what a turn costs the server
+    itself, apart from the load generator and the fake connector sharing the machine.
     """
     users = [make_user(f"Bench User {i}") for i in range(conversations)]
     url = f"http://127.0.0.1:{port}/api/messages"
